@@ -1,0 +1,1 @@
+"""Audio files, and later the microphone recorder and playback."""

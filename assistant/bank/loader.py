@@ -1,0 +1,177 @@
+"""Load and validate the question bank and rubrics into `assistant.domain` objects.
+
+A broken file is reported with file, line and field, and only that file's questions are
+left out: the rest of the bank keeps working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from assistant.bank.schema import (
+    QuestionFile,
+    RubricFile,
+    RubricModel,
+    RubricPointModel,
+    RubricTemplateModel,
+)
+from assistant.bank.yaml_lines import YamlSyntaxError, line_of, load_with_lines, to_plain
+from assistant.domain import Misconception, Question, Rubric, RubricPoint
+
+
+@dataclass(frozen=True)
+class BankProblem:
+    path: Path
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f" [{self.field}]" if self.field else ""
+        return f"{self.path}:{self.line}:{where} {self.message}"
+
+
+@dataclass
+class Bank:
+    questions: dict[str, Question] = field(default_factory=dict)
+    problems: list[BankProblem] = field(default_factory=list)
+    titles: dict[str, str] = field(default_factory=dict)
+
+    def get(self, question_id: str) -> Question:
+        try:
+            return self.questions[question_id]
+        except KeyError:
+            raise KeyError(_unknown_id_message(question_id, self.questions)) from None
+
+    def by_topic(self, topic: str | None = None) -> list[Question]:
+        return [q for q in self.questions.values() if topic is None or q.topic == topic]
+
+    @property
+    def topics(self) -> list[str]:
+        return sorted({q.topic for q in self.questions.values()})
+
+
+def _unknown_id_message(question_id: str, known: Iterable[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(question_id, list(known), n=3)
+    hint = f" Did you mean: {', '.join(close)}?" if close else " `viva bank list` shows the ids."
+    return f"no question with id {question_id!r}.{hint}"
+
+
+def load_bank(question_dir: Path, rubric_dir: Path) -> Bank:
+    """Load every question and rubric file; problems are collected, never raised."""
+    bank = Bank()
+    templates = _load_templates(rubric_dir / "templates", bank.problems)
+    rubrics, rubric_lines = _load_rubrics(rubric_dir, templates, bank.problems)
+    for path in sorted(question_dir.glob("*.yaml")):
+        parsed = _validate_file(path, QuestionFile, bank.problems)
+        if parsed is None:
+            continue
+        model, root = parsed
+        bank.titles[model.topic] = model.title
+        for index, q in enumerate(model.questions):
+            line = line_of(root, ("questions", index, "id"))
+            if q.id in bank.questions:
+                first = bank.questions[q.id].source_file
+                bank.problems.append(BankProblem(path, line, "id", f"duplicate question id {q.id!r} (first in {first})"))
+                continue
+            rubric = rubrics.pop(q.id, None)
+            if rubric is None:
+                bank.problems.append(BankProblem(path, line, "id", f"question {q.id!r} has no rubric in {rubric_dir}/"))
+            bank.questions[q.id] = Question(
+                id=q.id, topic=model.topic, phase=q.phase, kind=q.kind, difficulty=q.difficulty,
+                prompt=q.prompt, time_limit=q.time_limit, model_answer=q.model_answer,
+                follow_ups=tuple(q.follow_ups), tags=tuple(q.tags), source_file=path, rubric=rubric,
+            )
+    for orphan in rubrics:
+        path, line = rubric_lines[orphan]
+        bank.problems.append(BankProblem(path, line, "rubrics", f"rubric for unknown question id {orphan!r}"))
+    return bank
+
+
+def _validate_file(path: Path, schema: type, problems: list[BankProblem]) -> tuple[Any, Any] | None:
+    try:
+        root = load_with_lines(path)
+    except YamlSyntaxError as exc:
+        problems.append(BankProblem(path, exc.line, "", exc.message))
+        return None
+    if root is None:
+        problems.append(BankProblem(path, 1, "", "file is empty"))
+        return None
+    try:
+        return schema.model_validate(to_plain(root)), root
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            problems.append(BankProblem(path, line_of(root, loc), ".".join(map(str, loc)), error["msg"]))
+        return None
+
+
+def _load_templates(template_dir: Path, problems: list[BankProblem]) -> dict[str, RubricTemplateModel]:
+    templates: dict[str, RubricTemplateModel] = {}
+    for path in sorted(template_dir.glob("*.yaml")):
+        parsed = _validate_file(path, RubricTemplateModel, problems)
+        if parsed is not None:
+            templates[parsed[0].name] = parsed[0]
+    return templates
+
+
+def _load_rubrics(
+    rubric_dir: Path, templates: dict[str, RubricTemplateModel], problems: list[BankProblem]
+) -> tuple[dict[str, Rubric], dict[str, tuple[Path, int]]]:
+    rubrics: dict[str, Rubric] = {}
+    where: dict[str, tuple[Path, int]] = {}
+    for path in sorted(rubric_dir.glob("*.yaml")):
+        parsed = _validate_file(path, RubricFile, problems)
+        if parsed is None:
+            continue
+        model, root = parsed
+        for question_id, rubric_model in model.rubrics.items():
+            line = line_of(root, ("rubrics", question_id))
+            if question_id in rubrics:
+                problems.append(BankProblem(path, line, "rubrics", f"second rubric for {question_id!r} (first in {where[question_id][0]})"))
+                continue
+            try:
+                rubrics[question_id] = _build_rubric(question_id, rubric_model, templates)
+            except ValueError as exc:
+                problems.append(BankProblem(path, line_of(root, ("rubrics", question_id, "template")), "template", str(exc)))
+                continue
+            where[question_id] = (path, line)
+    return rubrics, where
+
+
+def _build_rubric(question_id: str, model: RubricModel, templates: dict[str, RubricTemplateModel]) -> Rubric:
+    points: list[RubricPointModel] = []
+    if model.template is not None:
+        template = templates.get(model.template.name)
+        if template is None:
+            raise ValueError(f"unknown rubric template {model.template.name!r}; known: {sorted(templates)}")
+        wanted = model.template.points
+        known = {p.id for p in template.points}
+        unknown = sorted(set(wanted or ()) - known)
+        if unknown:
+            raise ValueError(f"template {template.name!r} has no points {unknown}; it has {sorted(known)}")
+        points.extend(p for p in template.points if wanted is None or p.id in wanted)
+    own_ids = {p.id for p in model.points}
+    clash = sorted(own_ids & {p.id for p in points})
+    if clash:
+        raise ValueError(f"point ids {clash} clash with the template's; rename them")
+    points.extend(model.points)
+    return Rubric(
+        question_id=question_id,
+        points=tuple(
+            RubricPoint(id=p.id, text=p.text, weight=p.weight, keywords=tuple(p.keywords),
+                        paraphrases=tuple(p.paraphrases), critical=p.critical)
+            for p in points
+        ),
+        misconceptions=tuple(
+            Misconception(id=m.id, text=m.text, paraphrases=tuple(m.paraphrases), correction=m.correction)
+            for m in model.misconceptions
+        ),
+    )

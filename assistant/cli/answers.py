@@ -1,0 +1,108 @@
+"""`viva transcribe`, `viva score`, `viva grade`, `viva history`."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from assistant.cli.app import app, fail, print_json, services
+from assistant.cli.report import print_attempt
+
+
+class Engine(str, Enum):
+    faster_whisper = "faster-whisper"
+    openai_whisper = "openai-whisper"
+
+
+def _question(svc, question_id: str | None):
+    if question_id is None:
+        return None
+    try:
+        return svc.bank.get(question_id)
+    except KeyError as exc:
+        fail(str(exc.args[0]))
+
+
+@app.command()
+def transcribe(
+    audio: Path = typer.Argument(..., help="WAV, FLAC, OGG or MP3, any rate and channel count."),
+    question: str | None = typer.Option(None, "--question", "-q", help="Prime recognition with this question's terms."),
+    engine: Engine | None = typer.Option(None, "--engine", "-e", help="ASR engine (default from config)."),
+    as_json: bool = typer.Option(False, "--json", help="Segments and words with timestamps as JSON."),
+) -> None:
+    """Transcribe an answer recording."""
+    from assistant.audio.files import AudioError
+    from assistant.practice import transcribe_file
+    from assistant.store.serialize import to_data
+
+    svc = services(engine.value if engine else None)
+    q = _question(svc, question)
+    try:
+        transcript = transcribe_file(svc, audio, q)
+    except (AudioError, FileNotFoundError, ImportError) as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(to_data(transcript))
+    else:
+        typer.echo(transcript.text or "(no speech recognised)")
+
+
+@app.command()
+def score(
+    audio: Path = typer.Argument(..., help="The recorded answer."),
+    question: str = typer.Option(..., "--question", "-q", help="Question id (see `viva bank list`)."),
+    engine: Engine | None = typer.Option(None, "--engine", "-e", help="ASR engine (default from config)."),
+    as_json: bool = typer.Option(False, "--json", help="Full result as JSON."),
+    no_save: bool = typer.Option(False, "--no-save", help="Do not store the attempt."),
+) -> None:
+    """Transcribe and score an answer against the question's rubric; saves the attempt."""
+    from assistant.audio.files import AudioError
+    from assistant.practice import score_recording
+    from assistant.store.attempts import attempt_to_data
+
+    svc = services(engine.value if engine else None)
+    q = _question(svc, question)
+    try:
+        attempt = score_recording(svc, audio, q, save=not no_save)
+    except (AudioError, FileNotFoundError, ImportError, ValueError) as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(attempt_to_data(attempt))
+    else:
+        print_attempt(attempt, q)
+
+
+@app.command()
+def grade(
+    file: Path = typer.Argument(..., help="CSV or JSONL with question, reference (or question_id) and answer."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write here (format from suffix) instead of stdout."),
+) -> None:
+    """Grade written answers in bulk against reference answers or bank rubrics."""
+    from assistant.cli.gradefile import GradeFileError, grade_file
+
+    try:
+        grade_file(services(), file, out)
+    except GradeFileError as exc:
+        fail(str(exc))
+
+
+@app.command()
+def history(
+    question: str | None = typer.Option(None, "--question", "-q", help="Only attempts at this question."),
+    limit: int = typer.Option(50, "--limit", "-n", help="How many, newest first."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """List saved attempts, newest first."""
+    from dataclasses import asdict
+
+    rows = services().store.list(question_id=question, limit=limit)
+    if as_json:
+        print_json([asdict(r) for r in rows])
+        return
+    if not rows:
+        typer.echo("No attempts yet. Score one with `viva score AUDIO --question ID`.")
+    for r in rows:
+        score_text = f"{r.score:5.1f}" if r.graded else "  n/a"
+        typer.echo(f"#{r.id:<5} {r.created_at}  {score_text}  {r.duration:6.1f}s  {r.question_id}")

@@ -1,0 +1,33 @@
+"""The typer application and helpers shared by the command modules."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, NoReturn
+
+import typer
+
+app = typer.Typer(
+    name="viva",
+    help="Viva: practise answering ML interview questions out loud, offline.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def services(engine: str | None = None):  # -> Services, imported lazily
+    from assistant.services import Services
+
+    return Services(asr_engine=engine)

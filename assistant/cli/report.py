@@ -1,0 +1,42 @@
+"""Readable terminal report of a scored attempt."""
+
+from __future__ import annotations
+
+import typer
+
+from assistant.domain import Attempt, PointStatus, Question
+
+_MARK = {PointStatus.HIT: ("✔", "green"), PointStatus.PARTIAL: ("~", "yellow"), PointStatus.MISS: ("✘", "red")}
+
+
+def _time(value: float | None) -> str:
+    return f"{int(value // 60)}:{value % 60:04.1f}" if value is not None else "-"
+
+
+def print_attempt(attempt: Attempt, question: Question) -> None:
+    score = attempt.score
+    typer.secho(question.prompt, bold=True)
+    typer.echo(f"\nTranscript: {attempt.transcript.text or '(no speech recognised)'}\n")
+    if not score.graded:
+        typer.secho(f"Not graded: {score.reason}", fg="yellow")
+    else:
+        typer.secho(f"Score: {score.overall:.0f}/100", bold=True)
+        for p in score.points:
+            mark, colour = _MARK[p.status]
+            typer.secho(f"  {mark} {p.text}", fg=colour)
+            if p.evidence is not None:
+                typer.echo(f"      “{p.evidence.text}” at {_time(p.evidence.start)} (similarity {p.similarity:.2f})")
+        for m in score.misconceptions:
+            typer.secho(f"  ! Misconception: {m.text}", fg="magenta")
+            typer.echo(f"      you said “{m.evidence.text}”. {m.correction}")
+    d = attempt.delivery
+    if d is not None:
+        limit = f" of {d.time_limit}s" if d.time_limit else ""
+        overrun = f", {d.overrun:.0f}s over the limit" if d.overrun else ""
+        typer.echo(
+            f"\nDelivery: {d.duration:.0f}s{limit}{overrun}; {d.words_per_minute:.0f} words/min; "
+            f"{d.filler_count} fillers; {d.long_pauses} long pauses (longest {d.longest_pause:.1f}s); "
+            f"first word after {d.thinking_time:.1f}s"
+        )
+    if attempt.id is not None:
+        typer.echo(f"Saved as attempt #{attempt.id}.")

@@ -1,0 +1,119 @@
+"""Settings (TOML file + VIVA_* environment variables) and every path Viva uses.
+
+Precedence, highest first: explicit arguments, environment (VIVA_ASR_ENGINE=...), the TOML
+file (`viva config path` shows where), defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+APP_NAME = "viva"
+PACKAGE_DIR = Path(__file__).resolve().parent
+CHECKOUT_DIR = PACKAGE_DIR.parent
+
+
+def running_from_checkout() -> bool:
+    """True when the package sits in a source tree (the bank beside it, a git checkout)."""
+    return (CHECKOUT_DIR / "question_bank").is_dir() and (CHECKOUT_DIR / "pyproject.toml").is_file()
+
+
+def config_file() -> Path:
+    override = os.environ.get("VIVA_CONFIG")
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="VIVA_", extra="ignore", validate_default=True, use_attribute_docstrings=True
+    )
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    """Where the database (viva.sqlite3) lives; recordings too when not in a checkout."""
+
+    recordings_dir: Path | None = None
+    """Where attempt audio is kept. Default: `recordings/` of the checkout, else data_dir/recordings."""
+
+    cache_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_cache_dir(APP_NAME)))
+    """Converted and assembled models (e.g. the openai-whisper checkpoint made by `viva models convert`)."""
+
+    question_dir: Path = CHECKOUT_DIR / "question_bank"
+    """The built-in question bank (one YAML file per topic)."""
+
+    rubric_dir: Path = CHECKOUT_DIR / "rubrics"
+    """Rubric points per question id, plus rubrics/templates/."""
+
+    asr_engine: Literal["faster-whisper", "openai-whisper"] = "faster-whisper"
+    """Speech recognition engine."""
+
+    asr_model: str | None = None
+    """faster-whisper: a CTranslate2 model directory. openai-whisper: a checkpoint path or a standard
+    name (tiny.en, base, ...) already in ~/.cache/whisper. Empty: the bundled tiny.en."""
+
+    asr_compute_type: str = "int8"
+    """CTranslate2 compute type for faster-whisper (int8 is fastest on CPU)."""
+
+    asr_threads: int = 0
+    """CPU threads for speech recognition; 0 lets the engine decide."""
+
+    prime_asr: bool = True
+    """Prime recognition with the question and its rubric keywords (technical terms come out right)."""
+
+    embedding_model: str | None = None
+    """sentence-transformers model directory; empty: the bundled all-MiniLM-L6-v2."""
+
+    hit_threshold: float = 0.62
+    """Similarity at or above which a rubric point counts as hit (calibrated: see bench/calibrate.py)."""
+
+    partial_threshold: float = 0.48
+    """Similarity at or above which a rubric point counts as partially covered."""
+
+    keyword_weight: float = 0.2
+    """Share of a point's match that comes from the answer using the point's keywords (rest: embeddings)."""
+
+    misconception_threshold: float = 0.75
+    """Similarity at or above which a stated misconception is flagged."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=config_file()))
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "viva.sqlite3"
+
+    @property
+    def audio_dir(self) -> Path:
+        if self.recordings_dir is not None:
+            return self.recordings_dir
+        if running_from_checkout():
+            return CHECKOUT_DIR / "recordings"
+        return self.data_dir / "recordings"
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]

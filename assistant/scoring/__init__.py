@@ -1,0 +1,1 @@
+"""Scoring: rubric coverage (embeddings), delivery metrics, transcript quality, reference grading."""

@@ -1,0 +1,101 @@
+"""Rubric coverage: which points an answer made, with evidence, and stated misconceptions.
+
+Each point is compared with every span of the answer through all of the point's phrasings
+(text + paraphrases); the best cosine similarity, blended with how many of the point's
+keywords the answer uses, decides hit / partial / miss. Thresholds come from the calibration
+set (bench/calibrate.py), not from guesses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.domain import Evidence, MisconceptionHit, PointResult, PointStatus, Rubric, Score
+from assistant.scoring.embedder import Embedder
+from assistant.scoring.spans import Span, with_neighbour_pairs
+
+CREDIT = {PointStatus.HIT: 1.0, PointStatus.PARTIAL: 0.5, PointStatus.MISS: 0.0}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    hit: float = 0.62
+    partial: float = 0.48
+    misconception: float = 0.75
+    keyword_weight: float = 0.2
+    # A misconception must match its span better than any rubric point does by this margin:
+    # embeddings barely see negation, so "more data reduces variance" (right) sits close to
+    # "more data reduces bias" (wrong).
+    misconception_margin: float = 0.05
+
+
+def keyword_fraction(keywords: Sequence[str], text: str) -> float:
+    if not keywords:
+        return 0.0
+    lowered = text.lower()
+    found = sum(1 for k in keywords if re.search(r"(?<![a-z0-9])" + re.escape(k.lower()), lowered))
+    return found / len(keywords)
+
+
+class CoverageScorer:
+    def __init__(self, embedder: Embedder, thresholds: Thresholds | None = None) -> None:
+        self.embedder = embedder
+        self.thresholds = thresholds or Thresholds()
+
+    def score(self, rubric: Rubric, sentences: list[Span]) -> Score:
+        spans = with_neighbour_pairs(sentences)
+        if not spans:
+            return self.empty_score(rubric)
+        answer_text = " ".join(s.text for s in sentences)
+        span_vectors = self.embedder.encode([s.text for s in spans])
+        points = tuple(self._score_point(p, spans, span_vectors, answer_text) for p in rubric.points)
+        misconceptions = self._find_misconceptions(rubric, spans, span_vectors)
+        return Score(overall=overall_score(points), points=points, misconceptions=misconceptions)
+
+    def empty_score(self, rubric: Rubric) -> Score:
+        points = tuple(
+            PointResult(p.id, p.text, p.weight, p.critical, PointStatus.MISS, 0.0, None) for p in rubric.points
+        )
+        return Score(overall=0.0, points=points, misconceptions=())
+
+    def point_similarities(self, variants: Sequence[str], span_vectors: np.ndarray) -> tuple[float, int]:
+        """Best cosine between any phrasing of a point and any span, and that span's index."""
+        variant_vectors = self.embedder.encode(list(variants))
+        sims = variant_vectors @ span_vectors.T
+        flat = int(np.argmax(sims))
+        return float(sims.flat[flat]), flat % span_vectors.shape[0]
+
+    def _score_point(self, point, spans: list[Span], span_vectors: np.ndarray, answer_text: str) -> PointResult:
+        cosine, index = self.point_similarities(point.variants, span_vectors)
+        t = self.thresholds
+        blended = (1 - t.keyword_weight) * cosine + t.keyword_weight * keyword_fraction(point.keywords, answer_text)
+        status = PointStatus.HIT if blended >= t.hit else PointStatus.PARTIAL if blended >= t.partial else PointStatus.MISS
+        span = spans[index]
+        evidence = None if status is PointStatus.MISS else Evidence(span.text, span.start, span.end)
+        return PointResult(point.id, point.text, point.weight, point.critical, status, round(blended, 4), evidence)
+
+    def _find_misconceptions(self, rubric: Rubric, spans: list[Span], span_vectors: np.ndarray) -> tuple[MisconceptionHit, ...]:
+        if not rubric.misconceptions:
+            return ()
+        point_texts = [v for p in rubric.points for v in p.variants]
+        best_point_per_span = (self.embedder.encode(point_texts) @ span_vectors.T).max(axis=0)
+        hits = []
+        for m in rubric.misconceptions:
+            sims = (self.embedder.encode(list(m.variants)) @ span_vectors.T).max(axis=0)
+            index = int(np.argmax(sims))
+            similarity = float(sims[index])
+            if similarity >= self.thresholds.misconception and similarity >= best_point_per_span[index] + self.thresholds.misconception_margin:
+                span = spans[index]
+                hits.append(MisconceptionHit(m.id, m.text, m.correction, round(similarity, 4), Evidence(span.text, span.start, span.end)))
+        return tuple(hits)
+
+
+def overall_score(points: Sequence[PointResult]) -> float:
+    total = sum(p.weight for p in points)
+    if total <= 0:
+        return 0.0
+    return round(100.0 * sum(p.weight * CREDIT[p.status] for p in points) / total, 1)

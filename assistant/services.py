@@ -1,0 +1,44 @@
+"""The engines one process uses, built from settings and loaded lazily, once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from assistant.bank import Bank, load_bank
+from assistant.config import Settings, load_settings
+from assistant.scoring.coverage import CoverageScorer, Thresholds
+from assistant.scoring.embedder import Embedder, SentenceTransformerEmbedder
+from assistant.speech.asr import Transcriber, make_transcriber
+from assistant.store import AttemptStore
+
+
+@dataclass
+class Services:
+    settings: Settings = field(default_factory=load_settings)
+    asr_engine: str | None = None
+
+    @cached_property
+    def bank(self) -> Bank:
+        return load_bank(self.settings.question_dir, self.settings.rubric_dir)
+
+    @cached_property
+    def transcriber(self) -> Transcriber:
+        return make_transcriber(self.settings, self.asr_engine)
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return SentenceTransformerEmbedder(self.settings.embedding_model)
+
+    @cached_property
+    def scorer(self) -> CoverageScorer:
+        s = self.settings
+        return CoverageScorer(
+            self.embedder,
+            Thresholds(hit=s.hit_threshold, partial=s.partial_threshold, misconception=s.misconception_threshold,
+                       keyword_weight=s.keyword_weight),
+        )
+
+    @cached_property
+    def store(self) -> AttemptStore:
+        return AttemptStore(self.settings.database_path, self.settings.audio_dir)

@@ -1,0 +1,85 @@
+"""faster-whisper (CTranslate2) engine: the default, fast on CPU with int8."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from assistant.audio.files import ASR_SAMPLE_RATE
+from assistant.domain import Segment, Transcript, Word
+from assistant.speech.asr.models import bundled_ctranslate2_dir
+
+
+class FasterWhisperTranscriber:
+    engine = "faster-whisper"
+
+    def __init__(
+        self,
+        model: str | Path | None = None,
+        *,
+        compute_type: str = "int8",
+        threads: int = 0,
+        beam_size: int = 5,
+        vad_filter: bool = True,
+    ) -> None:
+        self._model_path = Path(model) if model else bundled_ctranslate2_dir()
+        self.model_name = "tiny.en (bundled)" if model is None else str(model)
+        self._compute_type = compute_type
+        self._threads = threads
+        self._beam_size = beam_size
+        self._vad_filter = vad_filter
+        self._model = None
+        self._lock = threading.Lock()
+
+    def load(self) -> None:
+        """Load the model now (it is otherwise loaded on first use)."""
+        with self._lock:
+            if self._model is None:
+                from faster_whisper import WhisperModel
+
+                if not (self._model_path / "model.bin").is_file():
+                    raise FileNotFoundError(
+                        f"{self._model_path}: not a CTranslate2 Whisper model directory (no model.bin). "
+                        "Set asr_model to a faster-whisper model directory, or leave it empty for the bundled tiny.en."
+                    )
+                self._model = WhisperModel(
+                    str(self._model_path), device="cpu", compute_type=self._compute_type, cpu_threads=self._threads
+                )
+
+    def transcribe(self, audio: np.ndarray, *, prompt: str | None = None) -> Transcript:
+        self.load()
+        assert self._model is not None
+        segments_iter, info = self._model.transcribe(
+            audio,
+            language="en",
+            initial_prompt=prompt,
+            word_timestamps=True,
+            beam_size=self._beam_size,
+            vad_filter=self._vad_filter,
+            # Answers are one speaker, one topic: conditioning helps consistency but can loop on
+            # silence; VAD already removes the silence.
+            condition_on_previous_text=True,
+        )
+        segments = tuple(
+            Segment(
+                text=s.text.strip(),
+                start=float(s.start),
+                end=float(s.end),
+                avg_logprob=float(s.avg_logprob),
+                no_speech_prob=float(s.no_speech_prob),
+                words=tuple(
+                    Word(w.word.strip(), float(w.start), float(w.end), float(w.probability)) for w in (s.words or [])
+                ),
+            )
+            for s in segments_iter
+        )
+        return Transcript(
+            text=" ".join(s.text for s in segments if s.text).strip(),
+            segments=segments,
+            duration=len(audio) / ASR_SAMPLE_RATE,
+            engine=self.engine,
+            model=self.model_name,
+            language=info.language,
+        )

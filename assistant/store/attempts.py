@@ -1,0 +1,155 @@
+"""SQLite store of attempts.
+
+WAL mode and a busy timeout let a second running instance (the app and a `viva score` in
+another terminal) write without corrupting anything; every write is one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from assistant.domain import Attempt, DeliveryMetrics, Score, Transcript
+from assistant.store.files import atomic_copy, atomic_write_text
+from assistant.store.serialize import from_json, to_data, to_json
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    question_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    audio_path TEXT,
+    duration REAL NOT NULL,
+    transcript_text TEXT NOT NULL,
+    score REAL NOT NULL,
+    graded INTEGER NOT NULL,
+    transcript_json TEXT NOT NULL,
+    score_json TEXT NOT NULL,
+    delivery_json TEXT,
+    engines_json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS attempts_question ON attempts(question_id, created_at);
+"""
+
+
+@dataclass(frozen=True)
+class StoredAttempt:
+    """A row of the history list: enough to show and filter without decoding the JSON."""
+
+    id: int
+    question_id: str
+    created_at: str
+    score: float
+    graded: bool
+    duration: float
+    audio_path: str | None
+
+
+class AttemptStore:
+    def __init__(self, database: Path, audio_dir: Path) -> None:
+        self.database = database
+        self.audio_dir = audio_dir
+        database.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.database, timeout=30)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA busy_timeout=30000")
+            with db:  # commits, or rolls back on error
+                yield db
+        finally:
+            db.close()
+
+    def save(self, attempt: Attempt, source_audio: Path | None = None) -> Attempt:
+        """Copy the audio into the store, insert the row, write the JSON sidecar; returns it with its id."""
+        if source_audio is not None:
+            attempt.audio_path = self._keep_audio(source_audio, attempt)
+        with self._connect() as db:
+            cursor = db.execute(
+                "INSERT INTO attempts (question_id, created_at, audio_path, duration, transcript_text, score, graded,"
+                " transcript_json, score_json, delivery_json, engines_json) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    attempt.question_id, attempt.created_at,
+                    str(attempt.audio_path) if attempt.audio_path else None,
+                    attempt.transcript.duration, attempt.transcript.text, attempt.score.overall,
+                    int(attempt.score.graded), to_json(attempt.transcript), to_json(attempt.score),
+                    to_json(attempt.delivery) if attempt.delivery else None, json.dumps(attempt.engine_versions),
+                ),
+            )
+            attempt.id = int(cursor.lastrowid or 0)
+        if attempt.audio_path is not None:
+            atomic_write_text(attempt.audio_path.with_suffix(".json"), json.dumps(attempt_to_data(attempt), indent=2))
+        return attempt
+
+    def _keep_audio(self, source: Path, attempt: Attempt) -> Path:
+        stamp = re.sub(r"[^0-9T]", "", attempt.created_at.split(".")[0])
+        month = attempt.created_at[:7]
+        target = self.audio_dir / month / f"{stamp}-{attempt.question_id}{source.suffix.lower()}"
+        counter = 1
+        while target.exists():
+            counter += 1
+            target = target.with_name(f"{stamp}-{attempt.question_id}-{counter}{source.suffix.lower()}")
+        atomic_copy(source, target)
+        return target
+
+    def list(self, *, question_id: str | None = None, limit: int | None = None) -> list[StoredAttempt]:
+        sql = "SELECT id, question_id, created_at, score, graded, duration, audio_path FROM attempts"
+        params: list[object] = []
+        if question_id:
+            sql += " WHERE question_id = ?"
+            params.append(question_id)
+        sql += " ORDER BY created_at DESC, id DESC"
+        if limit:
+            sql += " LIMIT ?"
+            params.append(limit)
+        with self._connect() as db:
+            rows = db.execute(sql, params).fetchall()
+        return [StoredAttempt(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6]) for r in rows]
+
+    def get(self, attempt_id: int) -> Attempt:
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT id, question_id, created_at, audio_path, transcript_json, score_json, delivery_json, engines_json"
+                " FROM attempts WHERE id = ?",
+                (attempt_id,),
+            ).fetchone()
+        if row is None:
+            raise KeyError(f"no attempt with id {attempt_id}; `viva history` lists them")
+        return Attempt(
+            id=row[0], question_id=row[1], created_at=row[2], audio_path=Path(row[3]) if row[3] else None,
+            transcript=from_json(Transcript, row[4]), score=from_json(Score, row[5]),
+            delivery=from_json(DeliveryMetrics, row[6]) if row[6] else None, engine_versions=json.loads(row[7]),
+        )
+
+    def count(self) -> int:
+        with self._connect() as db:
+            return int(db.execute("SELECT COUNT(*) FROM attempts").fetchone()[0])
+
+
+def attempt_to_data(attempt: Attempt) -> dict:
+    return {
+        "id": attempt.id,
+        "question_id": attempt.question_id,
+        "created_at": attempt.created_at,
+        "audio_path": str(attempt.audio_path) if attempt.audio_path else None,
+        "transcript": to_data(attempt.transcript),
+        "score": to_data(attempt.score),
+        "delivery": to_data(attempt.delivery) if attempt.delivery else None,
+        "engine_versions": attempt.engine_versions,
+    }
+
+
+def now_iso() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
