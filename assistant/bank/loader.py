@@ -69,9 +69,11 @@ def load_bank(question_dir: Path, rubric_dir: Path) -> Bank:
     bank = Bank()
     templates = _load_templates(rubric_dir / "templates", bank.problems)
     rubrics, rubric_lines = _load_rubrics(rubric_dir, templates, bank.problems)
+    failed_question_files = 0
     for path in sorted(question_dir.glob("*.yaml")):
         parsed = _validate_file(path, QuestionFile, bank.problems)
         if parsed is None:
+            failed_question_files += 1
             continue
         model, root = parsed
         bank.titles[model.topic] = model.title
@@ -89,9 +91,11 @@ def load_bank(question_dir: Path, rubric_dir: Path) -> Bank:
                 prompt=q.prompt, time_limit=q.time_limit, model_answer=q.model_answer,
                 follow_ups=tuple(q.follow_ups), tags=tuple(q.tags), source_file=path, rubric=rubric,
             )
+    # When a question file failed to load, its rubrics look orphaned: say so rather than mislead.
+    hint = " (or its question file failed to load, see above)" if failed_question_files else ""
     for orphan in rubrics:
         path, line = rubric_lines[orphan]
-        bank.problems.append(BankProblem(path, line, "rubrics", f"rubric for unknown question id {orphan!r}"))
+        bank.problems.append(BankProblem(path, line, "rubrics", f"rubric for unknown question id {orphan!r}{hint}"))
     return bank
 
 

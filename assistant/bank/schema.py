@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 ID_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
 Kind = Literal["concept", "derivation", "coding-explain", "system-design", "behavioural"]
@@ -52,16 +52,18 @@ class RubricPointModel(_Strict):
     text: str = Field(min_length=5)
     weight: float = Field(default=1.0, gt=0, le=5)
     critical: bool = False
-    keywords: list[str] = Field(min_length=1)
     paraphrases: list[str] = Field(min_length=2)
+    # Declared after text and paraphrases so its validator can see them (and errors point here).
+    keywords: list[str] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _keywords_appear(self) -> RubricPointModel:
-        haystack = " ".join([self.text, *self.paraphrases]).lower()
-        missing = [k for k in self.keywords if not _contains_term(haystack, k)]
+    @field_validator("keywords")
+    @classmethod
+    def _keywords_appear(cls, keywords: list[str], info: ValidationInfo) -> list[str]:
+        haystack = " ".join([info.data.get("text", ""), *info.data.get("paraphrases", [])]).lower()
+        missing = [k for k in keywords if not _contains_term(haystack, k)]
         if missing:
             raise ValueError(f"keywords not found in the point's text or paraphrases: {missing}")
-        return self
+        return keywords
 
 
 class MisconceptionModel(_Strict):

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import sys
 
+from assistant.cli import answers, bank, demo, models  # noqa: F401  (registers the commands)
 from assistant.cli.app import app
+
+__all__ = ["app", "main"]
 
 
 def main() -> None:
-    # Importing registers the command groups on `app`.
-    from assistant.cli import answers, bank, models  # noqa: F401
-
     try:
         app()
     except KeyboardInterrupt:

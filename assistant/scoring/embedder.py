@@ -49,6 +49,10 @@ class SentenceTransformerEmbedder:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            # A progress bar on stderr for a 90 MB local load is noise in a CLI or TUI.
+            hf_logging.disable_progress_bar()
 
             path = self._model_path or str(bundled_embedding_dir())
             if not Path(path).exists():

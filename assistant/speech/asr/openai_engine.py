@@ -47,7 +47,7 @@ class OpenAIWhisperTranscriber:
                 import torch
 
                 torch.set_num_threads(self._threads)
-            self._model = whisper.load_model(str(self._checkpoint), device="cpu")
+            self._model = _load_checkpoint(self._checkpoint)
 
     def transcribe(self, audio: np.ndarray, *, prompt: str | None = None) -> Transcript:
         self.load()
@@ -81,3 +81,21 @@ class OpenAIWhisperTranscriber:
             engine=self.engine,
             model=self.model_name,
         )
+
+
+def _load_checkpoint(path: Path):
+    """Like whisper.load_model(path), but also applies alignment heads stored in the checkpoint.
+
+    openai-whisper only knows the heads of the models it downloads by name; without them word
+    timestamps fall back to a worse guess. `viva models convert` stores them in the file.
+    """
+    import torch
+    from whisper.model import ModelDimensions, Whisper
+
+    checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+    model = Whisper(ModelDimensions(**checkpoint["dims"]))
+    model.load_state_dict(checkpoint["model_state_dict"])
+    heads = checkpoint.get("alignment_heads")
+    if heads:
+        model.set_alignment_heads(heads)
+    return model.to("cpu")

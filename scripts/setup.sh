@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Set up everything Viva needs, idempotently: Debian packages, then .venv with the package.
+# Called by scripts/run.sh and scripts/test.sh; safe to run again (it skips what is done).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEBIAN_PACKAGES=(espeak-ng libportaudio2 libsndfile1 pulseaudio pulseaudio-utils libasound2-plugins)
+
+install_debian_packages() {
+    command -v dpkg-query >/dev/null || { echo "setup: not a Debian/Ubuntu system; install ${DEBIAN_PACKAGES[*]} yourself" >&2; return 0; }
+    local missing=()
+    for pkg in "${DEBIAN_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo -n"; else
+            echo "setup: please install: sudo apt-get install ${missing[*]}" >&2; return 0; fi
+    fi
+    echo "setup: installing Debian packages: ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install_python_packages() {
+    local python="${PYTHON:-python3}"
+    "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
+        echo "setup: Viva needs Python 3.11 or newer ($python is $("$python" --version))" >&2; exit 1; }
+    [ -x .venv/bin/python ] || "$python" -m venv .venv
+    # Re-install only when the declared dependencies change.
+    local stamp=.venv/.viva-setup-stamp want
+    want=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        echo "setup: installing Python packages into .venv (first time: a few minutes)"
+        .venv/bin/python -m pip install -q --upgrade pip
+        # constraints.txt pins torch to the CPU build; an unpinned torch pulls a multi-GB CUDA build.
+        .venv/bin/python -m pip install -q -c constraints.txt -e ".[dev]"
+        echo "$want" > "$stamp"
+    fi
+}
+
+install_debian_packages
+install_python_packages

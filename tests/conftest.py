@@ -1,0 +1,62 @@
+"""Shared fixtures. Real models load once per session; user data goes to a temp dir."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Never touch the real user's database, recordings or config."""
+    home = tmp_path_factory.mktemp("viva-home")
+    monkeypatch.setenv("VIVA_DATA_DIR", str(home / "data"))
+    monkeypatch.setenv("VIVA_RECORDINGS_DIR", str(home / "recordings"))
+    monkeypatch.setenv("VIVA_CACHE_DIR", str(home / "cache"))
+    monkeypatch.setenv("VIVA_CONFIG", str(home / "config.toml"))
+    return home
+
+
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("viva-cache")
+
+
+@pytest.fixture(scope="session")
+def real_services(tmp_path_factory: pytest.TempPathFactory):
+    """Services on the bundled models (faster-whisper tiny.en, MiniLM); loaded once per session."""
+    from assistant.config import Settings
+    from assistant.services import Services
+
+    home = tmp_path_factory.mktemp("real-services")
+    settings = Settings(data_dir=home / "data", recordings_dir=home / "recordings", cache_dir=home / "cache")
+    return Services(settings=settings)
+
+
+@pytest.fixture(scope="session")
+def piper():
+    from assistant.speech.tts import PiperSynthesizer
+
+    return PiperSynthesizer()
+
+
+@pytest.fixture(scope="session")
+def espeak():
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed (scripts/setup.sh installs it)")
+    from assistant.speech.tts import EspeakSynthesizer
+
+    return EspeakSynthesizer()
+
+
+@pytest.fixture(scope="session")
+def speech_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("speech")
