@@ -79,13 +79,13 @@ class Settings(BaseSettings):
     embedding_model: str | None = None
     """sentence-transformers model directory; empty: the bundled all-MiniLM-L6-v2."""
 
-    hit_threshold: float = 0.62
+    hit_threshold: float = 0.50
     """Similarity at or above which a rubric point counts as hit (calibrated: see bench/calibrate.py)."""
 
-    partial_threshold: float = 0.48
+    partial_threshold: float = 0.46
     """Similarity at or above which a rubric point counts as partially covered."""
 
-    keyword_weight: float = 0.2
+    keyword_weight: float = 0.3
     """Share of a point's match that comes from the answer using the point's keywords (rest: embeddings)."""
 
     misconception_threshold: float = 0.75
