@@ -97,3 +97,25 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Machine-readable o
         typer.secho(key.replace("by_", "by "), bold=True)
         for name, count in data[key].items():
             typer.echo(f"  {name:<24} {count}")
+
+
+@bank_app.command("quality")
+def quality(
+    topic: list[str] = typer.Option(None, "--topic", "-t", help="Only these topics (repeatable)."),
+    gate: list[str] = typer.Option(None, "--gate", "-g", help="Only these gates (repeatable): own-answer, "
+                                   "duplicate-points, duplicate-question, other-topic."),
+) -> None:
+    """Content gates on the real scorer: own answer >= 80, other topics <= 30, no near-duplicates."""
+    from assistant.bank.quality import GATES, check_bank
+
+    svc = services()
+    _warn_problems(svc.bank)
+    try:
+        issues = check_bank(svc.scorer, svc.bank, topic or None, gate or GATES)
+    except ValueError as exc:
+        fail(str(exc))
+    for issue in issues:
+        typer.echo(str(issue))
+    if issues:
+        fail(f"{len(issues)} quality issue(s)", code=1)
+    typer.echo("ok: every quality gate passes")
