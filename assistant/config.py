@@ -91,6 +91,27 @@ class Settings(BaseSettings):
     misconception_threshold: float = 0.75
     """Similarity at or above which a stated misconception is flagged."""
 
+    input_device: str | None = None
+    """Microphone: index or (part of) a name from `viva devices`; empty: the system default."""
+
+    output_device: str | None = None
+    """Speakers/headphones, as for input_device."""
+
+    tts_engine: Literal["piper", "espeak", "none"] = "piper"
+    """Voice that asks the questions (piper falls back to espeak-ng when missing); none: silent."""
+
+    tts_voice: str | None = None
+    """piper: path to a voice .onnx (default: bundled en_US-joe-medium); espeak: a voice name like en-gb."""
+
+    tts_rate: float = Field(default=1.0, ge=0.5, le=2.0)
+    """Speaking speed of the question voice (1.0 normal)."""
+
+    trailing_silence: float = Field(default=4.0, ge=0.5, le=30.0)
+    """Seconds of silence after speech that end an answer."""
+
+    record_format: Literal["flac", "wav"] = "flac"
+    """Format of saved recordings."""
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -187,3 +187,4 @@ class Attempt:
     delivery: DeliveryMetrics | None
     engine_versions: dict[str, str] = field(default_factory=dict)
     id: int | None = None
+    recovered: bool = False  # rebuilt from a recording a crash or kill interrupted

@@ -1,15 +1,19 @@
-"""One attempt end to end, without UI: audio file -> transcript -> score -> saved attempt."""
+"""One attempt end to end, without UI: audio (a file, or the microphone) -> transcript ->
+score -> saved attempt; plus recovery of answers a crash interrupted."""
 
 from __future__ import annotations
 
+import threading
+import time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from assistant.audio.files import load_for_asr
-from assistant.domain import Attempt, Question, Transcript
+from assistant.audio.files import AudioError, load_for_asr
+from assistant.domain import Attempt, Question, Score, Transcript
 from assistant.scoring.answer import grade_transcript
 from assistant.services import Services
 from assistant.speech.asr import build_prompt
+from assistant.speech.streaming import PartialCallback
 from assistant.store.attempts import now_iso
 
 
@@ -24,11 +28,7 @@ def transcribe_file(services: Services, audio_path: Path, question: Question | N
 
 def score_recording(services: Services, audio_path: Path, question: Question, *, save: bool = True) -> Attempt:
     transcript = transcribe_file(services, audio_path, question)
-    score, delivery = grade_transcript(services.scorer, question, transcript)
-    attempt = Attempt(
-        question_id=question.id, created_at=now_iso(), audio_path=audio_path, transcript=transcript,
-        score=score, delivery=delivery, engine_versions=engine_versions(services),
-    )
+    attempt = _attempt_from_transcript(services, question, transcript, audio_path)
     if save:
         attempt = services.store.save(attempt, source_audio=audio_path)
     return attempt
@@ -50,3 +50,90 @@ def _version(package: str) -> str:
         return version(package)
     except PackageNotFoundError:
         return "not installed"
+
+
+def _attempt_from_transcript(services: Services, question: Question, transcript: Transcript, audio: Path) -> Attempt:
+    score, delivery = grade_transcript(services.scorer, question, transcript)
+    return Attempt(question_id=question.id, created_at=now_iso(), audio_path=audio, transcript=transcript,
+                   score=score, delivery=delivery, engine_versions=engine_versions(services))
+
+
+def in_progress_dir(services: Services) -> Path:
+    """Where answers are recorded until their attempt is saved (and recovered from after a crash)."""
+    return services.settings.audio_dir / ".in-progress"
+
+
+class AnswerSession:
+    """Record one spoken answer: to disk as it is spoken, transcribed as it goes, stop on
+    key / trailing silence / time limit, then score and save. Never loses the audio."""
+
+    def __init__(self, services: Services, question: Question, *, device: str | int | None = None,
+                 max_seconds: float | None = None, on_partial: PartialCallback | None = None) -> None:
+        from assistant.audio.recorder import Recorder
+        from assistant.audio.vad import SilenceDetector
+        from assistant.speech.streaming import StreamingTranscriber
+
+        settings = services.settings
+        self.services = services
+        self.question = question
+        self.max_seconds = max_seconds or question.time_limit
+        self.silence = SilenceDetector(settings.trailing_silence)
+        keywords = question.rubric.keywords if question.rubric else ()
+        prompt = build_prompt(question, keywords) if settings.prime_asr else None
+        self.stream = StreamingTranscriber(services.transcriber, prompt, on_partial=on_partial)
+        stamp = now_iso().replace(":", "").replace("-", "")[:15]
+        self.recorder = Recorder(
+            in_progress_dir(services) / f"{stamp}-{question.id}",
+            device=device if device is not None else settings.input_device,
+            listeners=[self.silence, self.stream],
+            metadata={"question_id": question.id},
+            audio_format=settings.record_format,
+        )
+        self.stop_requested = threading.Event()
+
+    def start(self) -> None:
+        self.recorder.start()
+
+    def wait(self, poll: float = 0.05) -> str:
+        """Block until the answer ends; returns why: key, silence or time-limit."""
+        while True:
+            if self.stop_requested.is_set():
+                return "key"
+            if self.silence.triggered.is_set():
+                return "silence"
+            if self.recorder.elapsed >= self.max_seconds:
+                return "time-limit"
+            time.sleep(poll)
+
+    def finish(self) -> Attempt:
+        from assistant.audio.recorder import release
+
+        recording = self.recorder.stop()
+        transcript = self.stream.finish()
+        attempt = _attempt_from_transcript(self.services, self.question, transcript, recording.path)
+        attempt = self.services.store.save(attempt, source_audio=recording.path, move=True)
+        release(recording)
+        return attempt
+
+
+def recover_unsaved_attempts(services: Services) -> list[Attempt]:
+    """Turn recordings left by a crash, kill or power cut into saved attempts (marked recovered)."""
+    from assistant.audio.recorder import recover_partial_recordings, release
+
+    attempts = []
+    for recording in recover_partial_recordings(in_progress_dir(services)):
+        question_id = recording.metadata.get("question_id", "")
+        try:
+            question = services.bank.get(question_id)
+            transcript = transcribe_file(services, recording.path, question)
+            attempt = _attempt_from_transcript(services, question, transcript, recording.path)
+        except (KeyError, AudioError, ValueError):
+            # Unknown question or unusable audio: keep the file, store an ungraded attempt.
+            transcript = Transcript("", (), recording.duration, "none", "none")
+            attempt = Attempt(question_id or "unknown", now_iso(), recording.path, transcript,
+                              Score(0.0, (), (), graded=False, reason="recovered recording could not be graded"),
+                              None, engine_versions(services))
+        attempt.recovered = True
+        attempts.append(services.store.save(attempt, source_audio=recording.path, move=True))
+        release(recording)
+    return attempts

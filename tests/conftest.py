@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -60,3 +62,22 @@ def espeak():
 @pytest.fixture(scope="session")
 def speech_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("speech")
+
+
+@pytest.fixture(scope="session")
+def pulse(tmp_path_factory: pytest.TempPathFactory):
+    """A running PulseAudio null sink; skips (with the reason) where it cannot start."""
+    from tests.audio_env import PulseUnavailable, start_pulse, stop_pulse
+
+    try:
+        env = start_pulse(Path(tempfile.mkdtemp(prefix="viva-pulse-")))
+    except (PulseUnavailable, subprocess.SubprocessError, OSError) as exc:
+        pytest.skip(f"no PulseAudio null sink: {exc}")
+    previous = os.environ.get("XDG_RUNTIME_DIR")
+    os.environ["XDG_RUNTIME_DIR"] = env["XDG_RUNTIME_DIR"]
+    yield env
+    stop_pulse(env)
+    if previous is None:
+        os.environ.pop("XDG_RUNTIME_DIR", None)
+    else:
+        os.environ["XDG_RUNTIME_DIR"] = previous

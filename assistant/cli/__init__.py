@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from assistant.cli import answers, bank, demo, models  # noqa: F401  (registers the commands)
+from assistant.cli import answers, bank, demo, models, practice, voice  # noqa: F401  (registers the commands)
 from assistant.cli.app import app
 
 __all__ = ["app", "main"]

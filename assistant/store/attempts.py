@@ -7,6 +7,7 @@ another terminal) write without corrupting anything; every write is one transact
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from assistant.domain import Attempt, DeliveryMetrics, Score, Transcript
 from assistant.store.files import atomic_copy, atomic_write_text
 from assistant.store.serialize import from_json, to_data, to_json
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS attempts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -37,6 +38,10 @@ CREATE TABLE IF NOT EXISTS attempts (
 );
 CREATE INDEX IF NOT EXISTS attempts_question ON attempts(question_id, created_at);
 """
+# Applied in order to databases whose user_version is below the key.
+_MIGRATIONS = {
+    2: "ALTER TABLE attempts ADD COLUMN recovered INTEGER NOT NULL DEFAULT 0",
+}
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,11 @@ class AttemptStore:
         self.audio_dir = audio_dir
         database.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
             db.executescript(_SCHEMA)
+            for target, statement in sorted(_MIGRATIONS.items()):
+                if version < target:
+                    db.execute(statement)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextmanager
@@ -72,20 +81,21 @@ class AttemptStore:
         finally:
             db.close()
 
-    def save(self, attempt: Attempt, source_audio: Path | None = None) -> Attempt:
-        """Copy the audio into the store, insert the row, write the JSON sidecar; returns it with its id."""
+    def save(self, attempt: Attempt, source_audio: Path | None = None, *, move: bool = False) -> Attempt:
+        """Copy (or move) the audio into the store, insert the row, write the JSON sidecar; returns it with its id."""
         if source_audio is not None:
-            attempt.audio_path = self._keep_audio(source_audio, attempt)
+            attempt.audio_path = self._keep_audio(source_audio, attempt, move=move)
         with self._connect() as db:
             cursor = db.execute(
                 "INSERT INTO attempts (question_id, created_at, audio_path, duration, transcript_text, score, graded,"
-                " transcript_json, score_json, delivery_json, engines_json) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                " transcript_json, score_json, delivery_json, engines_json, recovered) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     attempt.question_id, attempt.created_at,
                     str(attempt.audio_path) if attempt.audio_path else None,
                     attempt.transcript.duration, attempt.transcript.text, attempt.score.overall,
                     int(attempt.score.graded), to_json(attempt.transcript), to_json(attempt.score),
                     to_json(attempt.delivery) if attempt.delivery else None, json.dumps(attempt.engine_versions),
+                    int(attempt.recovered),
                 ),
             )
             attempt.id = int(cursor.lastrowid or 0)
@@ -93,7 +103,7 @@ class AttemptStore:
             atomic_write_text(attempt.audio_path.with_suffix(".json"), json.dumps(attempt_to_data(attempt), indent=2))
         return attempt
 
-    def _keep_audio(self, source: Path, attempt: Attempt) -> Path:
+    def _keep_audio(self, source: Path, attempt: Attempt, *, move: bool) -> Path:
         stamp = re.sub(r"[^0-9T]", "", attempt.created_at.split(".")[0])
         month = attempt.created_at[:7]
         target = self.audio_dir / month / f"{stamp}-{attempt.question_id}{source.suffix.lower()}"
@@ -101,6 +111,15 @@ class AttemptStore:
         while target.exists():
             counter += 1
             target = target.with_name(f"{stamp}-{attempt.question_id}-{counter}{source.suffix.lower()}")
+        if move:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.replace(source, target)
+                return target
+            except OSError:  # another file system: copy, then remove the original
+                atomic_copy(source, target)
+                source.unlink()
+                return target
         atomic_copy(source, target)
         return target
 
@@ -121,8 +140,8 @@ class AttemptStore:
     def get(self, attempt_id: int) -> Attempt:
         with self._connect() as db:
             row = db.execute(
-                "SELECT id, question_id, created_at, audio_path, transcript_json, score_json, delivery_json, engines_json"
-                " FROM attempts WHERE id = ?",
+                "SELECT id, question_id, created_at, audio_path, transcript_json, score_json, delivery_json, engines_json,"
+                " recovered FROM attempts WHERE id = ?",
                 (attempt_id,),
             ).fetchone()
         if row is None:
@@ -131,6 +150,7 @@ class AttemptStore:
             id=row[0], question_id=row[1], created_at=row[2], audio_path=Path(row[3]) if row[3] else None,
             transcript=from_json(Transcript, row[4]), score=from_json(Score, row[5]),
             delivery=from_json(DeliveryMetrics, row[6]) if row[6] else None, engine_versions=json.loads(row[7]),
+            recovered=bool(row[8]),
         )
 
     def count(self) -> int:
@@ -148,6 +168,7 @@ def attempt_to_data(attempt: Attempt) -> dict:
         "score": to_data(attempt.score),
         "delivery": to_data(attempt.delivery) if attempt.delivery else None,
         "engine_versions": attempt.engine_versions,
+        "recovered": attempt.recovered,
     }
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
 
-from assistant.domain import Question, Transcript
+from assistant.domain import Question, Segment, Transcript
 
 # Whisper drops disfluencies unless the prompt shows them; a prompt that contains fillers
 # makes it keep "um"/"uh" (measured in bench/asr_fillers.py), which delivery metrics count.
@@ -41,3 +42,28 @@ def build_prompt(question: Question | None, keywords: Sequence[str] = (), *, kee
         parts.append(f"Terms: {terms}.")
     text = " ".join(parts).strip()
     return text[:MAX_PROMPT_CHARS] or None
+
+
+# Faster than anyone speaks: a segment this dense is Whisper making text up.
+MAX_WORDS_PER_SECOND = 7.0
+
+
+def _normalised_words(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9']+", text.lower()))
+
+
+def is_hallucination(segment: Segment, prompt: str | None) -> bool:
+    """Whisper's known failure modes on silence and short tails, seen with tiny.en here:
+    echoing the prompt back, or many words in a fraction of a second of near-silence."""
+    words = _normalised_words(segment.text)
+    if not words:
+        return False
+    if prompt and len(words.split()) >= 3 and words in _normalised_words(prompt):
+        return True
+    duration = max(segment.end - segment.start, 1e-3)
+    too_dense = len(words.split()) / duration > MAX_WORDS_PER_SECOND
+    return too_dense and (segment.no_speech_prob > 0.3 or segment.avg_logprob < -0.8)
+
+
+def clean_segments(segments: Sequence[Segment], prompt: str | None) -> tuple[Segment, ...]:
+    return tuple(s for s in segments if not is_hallucination(s, prompt))

@@ -9,6 +9,7 @@ import numpy as np
 
 from assistant.audio.files import ASR_SAMPLE_RATE
 from assistant.domain import Segment, Transcript, Word
+from assistant.speech.asr.base import clean_segments
 from assistant.speech.asr.models import bundled_ctranslate2_dir
 
 
@@ -75,6 +76,7 @@ class FasterWhisperTranscriber:
             )
             for s in segments_iter
         )
+        segments = clean_segments(segments, prompt)
         return Transcript(
             text=" ".join(s.text for s in segments if s.text).strip(),
             segments=segments,

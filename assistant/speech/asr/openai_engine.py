@@ -12,6 +12,7 @@ import numpy as np
 
 from assistant.audio.files import ASR_SAMPLE_RATE
 from assistant.domain import Segment, Transcript, Word
+from assistant.speech.asr.base import clean_segments
 
 
 def _missing_package() -> ImportError:
@@ -74,6 +75,7 @@ class OpenAIWhisperTranscriber:
             )
             for s in result["segments"]
         )
+        segments = clean_segments(segments, prompt)
         return Transcript(
             text=" ".join(s.text for s in segments if s.text).strip(),
             segments=segments,

@@ -1,0 +1,129 @@
+"""`viva practice --no-ui` and `viva replay`: practise and review in a plain terminal."""
+
+from __future__ import annotations
+
+import random
+import sys
+import threading
+
+import typer
+
+from assistant.cli.app import app, fail, services
+from assistant.cli.report import print_attempt
+from assistant.cli.voice import make_speaker, wait_for_enter
+
+
+def _pick_questions(svc, question_ids: list[str], count: int) -> list:
+    if question_ids:
+        try:
+            return [svc.bank.get(q) for q in question_ids]
+        except KeyError as exc:
+            fail(str(exc.args[0]))
+    pool = list(svc.bank.questions.values())
+    if not pool:
+        fail("the question bank is empty; `viva bank validate` shows why")
+    return random.sample(pool, min(count, len(pool)))
+
+
+def _ask(svc, question, quiet: bool) -> None:
+    """Show the question and speak it; a missing voice is a notice, not an error."""
+    from assistant.audio.devices import AudioDeviceError
+    from assistant.speech.tts import TTSUnavailable
+
+    typer.secho(f"\n{question.prompt}", bold=True)
+    typer.echo(f"({question.id}, {question.time_limit}s. Answer after the question; press Enter to stop.)")
+    if quiet:
+        return
+    try:
+        speaker = make_speaker(svc)
+        speaker.say(question.prompt, block=True)
+        if speaker.error is not None:
+            raise speaker.error
+    except (TTSUnavailable, AudioDeviceError) as exc:
+        typer.secho(f"(The question was not spoken: {exc})", fg="yellow", err=True)
+
+
+@app.command()
+def practice(
+    no_ui: bool = typer.Option(False, "--no-ui", help="Plain terminal practice (the app is the default later)."),
+    question: list[str] = typer.Option(None, "--question", "-q", help="Question id(s); default: random."),
+    count: int = typer.Option(1, "--count", "-n", help="How many random questions."),
+    max_seconds: float | None = typer.Option(None, "--max-seconds", help="Stop each answer after this long."),
+    device: str | None = typer.Option(None, "--device", "-d", help="Input device (see `viva devices`)."),
+    quiet: bool = typer.Option(False, "--quiet", help="Don't speak the questions."),
+) -> None:
+    """Answer questions out loud: speak, record until Enter/silence/limit, transcribe live, score, save."""
+    from assistant.audio.devices import AudioDeviceError
+    from assistant.practice import AnswerSession, recover_unsaved_attempts
+
+    if not no_ui:
+        fail("the terminal app is not built yet; use `viva practice --no-ui`")
+    svc = services()
+    for recovered in recover_unsaved_attempts(svc):
+        typer.secho(f"Recovered an interrupted answer to {recovered.question_id} as attempt #{recovered.id}.", fg="yellow")
+    for q in _pick_questions(svc, question or [], count):
+        _ask(svc, q, quiet)
+        session = AnswerSession(svc, q, device=device, max_seconds=max_seconds, on_partial=_show_partial)
+        try:
+            session.start()
+        except AudioDeviceError as exc:
+            fail(str(exc))
+        enter = wait_for_enter()
+        threading.Thread(target=lambda: (enter.wait(), session.stop_requested.set()), daemon=True).start()
+        typer.echo("● recording…", err=True)
+        try:
+            reason = session.wait()
+        except KeyboardInterrupt:
+            reason = "interrupted"
+        typer.echo(f"\n■ stopped ({reason}); scoring…", err=True)
+        print_attempt(session.finish(), q)
+
+
+def _show_partial(text: str) -> None:
+    sys.stderr.write(f"\r… {text[-110:]}")
+    sys.stderr.flush()
+
+
+@app.command()
+def replay(
+    attempt_id: int = typer.Argument(..., help="Attempt id (see `viva history`)."),
+    no_audio: bool = typer.Option(False, "--no-audio", help="Only print the transcript and result."),
+    device: str | None = typer.Option(None, "--device", "-d", help="Output device."),
+) -> None:
+    """Play a saved answer with its transcript, rubric evidence and delivery metrics (Ctrl-C stops)."""
+    from assistant.audio.devices import AudioDeviceError
+    from assistant.audio.files import AudioError
+    from assistant.audio.playback import Player
+
+    svc = services()
+    try:
+        attempt = svc.store.get(attempt_id)
+        q = svc.bank.get(attempt.question_id)
+    except KeyError as exc:
+        fail(str(exc.args[0]))
+    print_attempt(attempt, q)
+    if no_audio:
+        return
+    if attempt.audio_path is None or not attempt.audio_path.exists():
+        fail(f"the recording of attempt #{attempt_id} is missing ({attempt.audio_path}); the transcript above is all that is left", code=1)
+    player = Player(device or svc.settings.output_device)
+    try:
+        duration = player.play_file(attempt.audio_path, block=False)
+        typer.echo(f"▶ playing {duration:.0f} s (Ctrl-C to stop)", err=True)
+        _follow_along(player, attempt)
+    except KeyboardInterrupt:
+        player.stop()
+        typer.echo("\n■ stopped", err=True)
+    except (AudioError, AudioDeviceError) as exc:
+        fail(f"cannot play attempt #{attempt_id}: {exc}", code=1)
+
+
+def _follow_along(player, attempt) -> None:
+    """Print each transcript segment as playback reaches it."""
+    segments = list(attempt.transcript.segments)
+    while player.playing or segments:
+        while segments and segments[0].start <= player.position:
+            typer.echo(f"  [{segments[0].start:5.1f}s] {segments.pop(0).text}")
+        if not player.playing:
+            break
+        player.wait(0.1)
