@@ -145,8 +145,10 @@ def finalize_part(part: Path) -> Recording:
     """Convert a raw `.part` recording (complete or cut short by a crash) into FLAC or WAV."""
     meta = json.loads(_meta_path(part).read_text())
     rate, channels = int(meta["samplerate"]), int(meta["channels"])
-    raw = np.frombuffer(part.read_bytes(), dtype=np.int16)
-    raw = raw[: len(raw) - len(raw) % channels].reshape(-1, channels)  # drop a torn last frame
+    data = part.read_bytes()
+    frame_bytes = 2 * channels
+    data = data[: len(data) - len(data) % frame_bytes]  # a kill can tear the last frame
+    raw = np.frombuffer(data, dtype=np.int16).reshape(-1, channels)
     suffix = ".wav" if meta.get("format") == "wav" else ".flac"
     final = part.with_name(part.name.removesuffix(PART_SUFFIX) + suffix)
     tmp = final.with_name(f".{final.name}.tmp")

@@ -13,22 +13,32 @@ import numpy as np
 
 FRAME_SECONDS = 0.03
 ABSOLUTE_FLOOR = 0.008  # RMS (about -42 dBFS): quieter than this is never speech
+# The noise floor is the quiet end of the last 10 s; capped so that a long stretch of
+# continuous loud speech is never mistaken for background noise.
+NOISE_CEILING = 0.02
 NOISE_FACTOR = 3.0
 
 
 class SpeechGate:
-    """Per-frame speech / non-speech decisions with a slowly tracked noise floor."""
+    """Per-frame (30 ms) speech / non-speech decisions with a tracked noise floor.
+
+    Samples that do not fill a frame are kept for the next block, so frame times stay exact.
+    """
 
     def __init__(self) -> None:
         self._recent: deque[float] = deque(maxlen=int(10 / FRAME_SECONDS))
+        self._carry = np.zeros(0, dtype=np.float32)
 
     def frames(self, block: np.ndarray, rate: int) -> list[bool]:
         size = max(int(rate * FRAME_SECONDS), 1)
+        audio = np.concatenate([self._carry, block]) if self._carry.size else block
+        usable = len(audio) - len(audio) % size
+        self._carry = audio[usable:].copy()
         decisions = []
-        for start in range(0, len(block) - size + 1, size):
-            rms = float(np.sqrt(np.mean(block[start : start + size] ** 2)))
+        for start in range(0, usable, size):
+            rms = float(np.sqrt(np.mean(audio[start : start + size] ** 2)))
             self._recent.append(rms)
-            floor = float(np.percentile(self._recent, 10)) if len(self._recent) > 10 else 0.0
+            floor = min(float(np.percentile(self._recent, 10)), NOISE_CEILING) if len(self._recent) > 10 else 0.0
             decisions.append(rms > max(ABSOLUTE_FLOOR, NOISE_FACTOR * floor))
         return decisions
 

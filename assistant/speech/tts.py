@@ -142,7 +142,8 @@ class Speaker:
     def say(self, text: str, *, block: bool = False) -> None:
         if self.synthesizer is None:
             raise TTSUnavailable("speech output is turned off (tts_engine = \"none\")")
-        self.stop()
+        if self.speaking:
+            self.stop()
         self._cancelled.clear()
         self.error = None
         self._thread = threading.Thread(target=self._run, args=(text,), name="viva-tts", daemon=True)
