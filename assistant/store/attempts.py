@@ -21,8 +21,8 @@ from assistant.store.files import atomic_copy, atomic_write_text
 from assistant.store.serialize import from_json, to_data, to_json
 
 SCHEMA_VERSION = 2
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS attempts (
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS attempts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     question_id TEXT NOT NULL,
     created_at TEXT NOT NULL,
@@ -34,11 +34,13 @@ CREATE TABLE IF NOT EXISTS attempts (
     transcript_json TEXT NOT NULL,
     score_json TEXT NOT NULL,
     delivery_json TEXT,
-    engines_json TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS attempts_question ON attempts(question_id, created_at);
-"""
-# Applied in order to databases whose user_version is below the key.
+    engines_json TEXT NOT NULL,
+    recovered INTEGER NOT NULL DEFAULT 0
+)""",
+    "CREATE INDEX IF NOT EXISTS attempts_question ON attempts(question_id, created_at)",
+)
+# Applied in order to existing databases whose user_version is below the key; new databases
+# get _SCHEMA, which already has every column.
 _MIGRATIONS = {
     2: "ALTER TABLE attempts ADD COLUMN recovered INTEGER NOT NULL DEFAULT 0",
 }
@@ -62,13 +64,31 @@ class AttemptStore:
         self.database = database
         self.audio_dir = audio_dir
         database.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
+        self._create_or_migrate()
+
+    def _create_or_migrate(self) -> None:
+        # BEGIN IMMEDIATE takes the write lock first, so two processes opening a new or old
+        # database at once cannot both create or both migrate it.
+        db = sqlite3.connect(self.database, timeout=30, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("BEGIN IMMEDIATE")
             version = db.execute("PRAGMA user_version").fetchone()[0]
-            db.executescript(_SCHEMA)
-            for target, statement in sorted(_MIGRATIONS.items()):
-                if version < target:
-                    db.execute(statement)
+            has_table = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'attempts'").fetchone() is not None
+            for statement in _SCHEMA:
+                db.execute(statement)
+            if has_table:
+                for target, statement in sorted(_MIGRATIONS.items()):
+                    if version < target:
+                        db.execute(statement)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        finally:
+            db.close()
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
