@@ -3,6 +3,7 @@ played into the "microphone" are recorded, transcribed and scored, kills lose at
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -149,3 +150,23 @@ def test_record_command_writes_a_file(pulse, piper, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     info = sf.info(str(out))
     assert 1.8 <= info.duration <= 3.0
+
+
+def test_practice_no_ui_records_scores_and_saves(pulse, piper, tmp_path: Path) -> None:
+    wav = write_speech(piper, ANSWER, tmp_path / "answer.wav", lead_silence=1.0)
+    # os.environ holds this test's private VIVA_DATA_DIR etc.; `pulse` was captured before them.
+    env = {**os.environ, "XDG_RUNTIME_DIR": pulse["XDG_RUNTIME_DIR"], "VIVA_TRAILING_SILENCE": "2", "VIVA_INPUT_DEVICE": DEVICE, "VIVA_OUTPUT_DEVICE": DEVICE}
+    child = subprocess.Popen([sys.executable, "-m", "assistant", "practice", "--no-ui", "-q", "sl-l1-vs-l2",
+                              "--max-seconds", "40"], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parent.parent)
+    # The question is spoken first (into the same sink); play the answer once recording has begun.
+    deadline = time.monotonic() + 60
+    line = ""
+    while "recording" not in line and time.monotonic() < deadline:
+        line = child.stderr.readline()
+    play(wav, pulse).wait(30)
+    out, err = child.communicate(timeout=120)
+    assert child.returncode == 0, err
+    assert "stopped (silence)" in err
+    assert "Score:" in out and "Saved as attempt #" in out and "sparse" in out.lower()
+    assert list(Path(os.environ["VIVA_RECORDINGS_DIR"]).rglob("*sl-l1-vs-l2.flac"))
