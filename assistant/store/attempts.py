@@ -124,7 +124,7 @@ class AttemptStore:
         return attempt
 
     def _keep_audio(self, source: Path, attempt: Attempt, *, move: bool) -> Path:
-        stamp = re.sub(r"[^0-9T]", "", attempt.created_at.split(".")[0])
+        stamp = re.sub(r"[^0-9T]", "", attempt.created_at[:19])  # date and time, not the UTC offset
         month = attempt.created_at[:7]
         target = self.audio_dir / month / f"{stamp}-{attempt.question_id}{source.suffix.lower()}"
         counter = 1
