@@ -112,6 +112,26 @@ class Settings(BaseSettings):
     record_format: Literal["flac", "wav"] = "flac"
     """Format of saved recordings."""
 
+    llm_engine: Literal["llama-cpp", "transformers", "openai", "none"] = "llama-cpp"
+    """Critique engine: llama-cpp (GGUF, fastest on CPU; see bench/critique.py), transformers, an
+    OpenAI-compatible local server (Ollama, llama.cpp server, vLLM), or none (rubric feedback only)."""
+
+    llm_model: str | None = None
+    """llama-cpp: a .gguf file; transformers: a model directory or .gguf; openai: the server's model
+    name. Empty: the bundled Qwen2.5-Coder-0.5B-Instruct."""
+
+    llm_base_url: str | None = None
+    """OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1 (Ollama)."""
+
+    llm_api_key: str | None = None
+    """Sent as a bearer token to the server, if it wants one."""
+
+    llm_max_tokens: int = Field(default=160, ge=32, le=1024)
+    """Upper bound on the critique's length."""
+
+    llm_threads: int = 0
+    """CPU threads for the critique model; 0: all cores."""
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -177,6 +177,22 @@ class Score:
         return tuple(p for p in self.points if p.critical and p.status is PointStatus.MISS)
 
 
+@dataclass(frozen=True)
+class Critique:
+    """An interviewer's feedback: coaching on what was missed, one improvement, one follow-up."""
+
+    coaching: str
+    improvement: str
+    follow_up: str
+    source: str  # "llm", "llm+rubric" (checked and partly corrected), or "rubric" (deterministic fallback)
+    model: str
+    notes: tuple[str, ...] = ()  # what the checker removed or replaced, and why
+
+    @property
+    def text(self) -> str:
+        return f"{self.coaching}\nTo improve: {self.improvement}\nFollow-up: {self.follow_up}"
+
+
 @dataclass
 class Attempt:
     question_id: str
@@ -188,3 +204,4 @@ class Attempt:
     engine_versions: dict[str, str] = field(default_factory=dict)
     id: int | None = None
     recovered: bool = False  # rebuilt from a recording a crash or kill interrupted
+    critique: Critique | None = None

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from assistant.audio.files import AudioError, load_for_asr
-from assistant.domain import Attempt, Question, Score, Transcript
+from assistant.domain import Attempt, Critique, Question, Score, Transcript
 from assistant.scoring.answer import grade_transcript
 from assistant.services import Services
 from assistant.speech.asr import build_prompt
@@ -31,6 +32,26 @@ def score_recording(services: Services, audio_path: Path, question: Question, *,
     attempt = _attempt_from_transcript(services, question, transcript, audio_path)
     if save:
         attempt = services.store.save(attempt, source_audio=audio_path)
+    return attempt
+
+
+def add_critique(services: Services, attempt: Attempt, question: Question, *,
+                 on_token: Callable[[str], None] | None = None, save: bool = True) -> Attempt:
+    """Coaching and a follow-up from the LLM (checked against the rubric); stored when `save`."""
+    from assistant.critique.models import ModelUnavailable
+
+    try:
+        critic = services.critic
+    except ModelUnavailable as exc:  # a broken model setting must not cost the user their feedback
+        from assistant.critique.check import rubric_critique
+
+        fallback = rubric_critique(question, attempt.score)
+        critique = Critique(fallback.coaching, fallback.improvement, fallback.follow_up, "rubric", "none", (str(exc),))
+    else:
+        critique = critic.critique(question, attempt.transcript, attempt.score, attempt.delivery, on_token)
+    if save and attempt.id is not None:
+        return services.store.set_critique(attempt, critique)
+    attempt.critique = critique
     return attempt
 
 

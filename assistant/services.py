@@ -40,5 +40,11 @@ class Services:
         )
 
     @cached_property
+    def critic(self):  # -> Critic; the engine loads its model on first use
+        from assistant.critique.critic import Critic, make_llm
+
+        return Critic(make_llm(self.settings), max_tokens=self.settings.llm_max_tokens)
+
+    @cached_property
     def store(self) -> AttemptStore:
         return AttemptStore(self.settings.database_path, self.settings.audio_dir)

@@ -157,7 +157,7 @@ def test_practice_no_ui_records_scores_and_saves(pulse, piper, tmp_path: Path) -
     # os.environ holds this test's private VIVA_DATA_DIR etc.; `pulse` was captured before them.
     env = {**os.environ, "XDG_RUNTIME_DIR": pulse["XDG_RUNTIME_DIR"], "VIVA_TRAILING_SILENCE": "2", "VIVA_INPUT_DEVICE": DEVICE, "VIVA_OUTPUT_DEVICE": DEVICE}
     child = subprocess.Popen([sys.executable, "-m", "assistant", "practice", "--no-ui", "-q", "sl-l1-vs-l2",
-                              "--max-seconds", "40"], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              "--max-seconds", "40", "--no-critique"], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parent.parent)
     # The question is spoken first (into the same sink); play the answer once recording has begun.
     deadline = time.monotonic() + 60

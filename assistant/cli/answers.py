@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from assistant.cli.app import app, fail, print_json, services
-from assistant.cli.report import print_attempt
+from assistant.cli.report import print_attempt, print_critique, stream_token
 
 
 class Engine(str, Enum):
@@ -56,10 +56,11 @@ def score(
     engine: Engine | None = typer.Option(None, "--engine", "-e", help="ASR engine (default from config)."),
     as_json: bool = typer.Option(False, "--json", help="Full result as JSON."),
     no_save: bool = typer.Option(False, "--no-save", help="Do not store the attempt."),
+    critique: bool = typer.Option(False, "--critique", help="Add coaching and a follow-up from the local LLM."),
 ) -> None:
     """Transcribe and score an answer against the question's rubric; saves the attempt."""
     from assistant.audio.files import AudioError
-    from assistant.practice import score_recording
+    from assistant.practice import add_critique, score_recording
     from assistant.store.attempts import attempt_to_data
 
     svc = services(engine.value if engine else None)
@@ -68,10 +69,30 @@ def score(
         attempt = score_recording(svc, audio, q, save=not no_save)
     except (AudioError, FileNotFoundError, ImportError, ValueError) as exc:
         fail(str(exc))
+    if not as_json:
+        print_attempt(attempt, q)
+    if critique:
+        attempt = add_critique(svc, attempt, q, on_token=None if as_json else stream_token, save=not no_save)
+        if not as_json:
+            print_critique(attempt.critique)
     if as_json:
         print_json(attempt_to_data(attempt))
-    else:
-        print_attempt(attempt, q)
+
+
+@app.command("critique")
+def critique_attempt(attempt_id: int = typer.Argument(..., help="Attempt id (see `viva history`).")) -> None:
+    """Write (or rewrite) the LLM critique of a saved attempt, and save it."""
+    from assistant.practice import add_critique
+
+    svc = services()
+    try:
+        attempt = svc.store.get(attempt_id)
+        q = svc.bank.get(attempt.question_id)
+    except KeyError as exc:
+        fail(str(exc.args[0]))
+    typer.secho(q.prompt, bold=True)
+    attempt = add_critique(svc, attempt, q, on_token=stream_token, save=True)
+    print_critique(attempt.critique)
 
 
 @app.command()

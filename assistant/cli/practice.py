@@ -9,7 +9,7 @@ import threading
 import typer
 
 from assistant.cli.app import app, fail, services
-from assistant.cli.report import print_attempt
+from assistant.cli.report import print_attempt, print_critique, stream_token
 from assistant.cli.voice import make_speaker, wait_for_enter
 
 
@@ -51,10 +51,11 @@ def practice(
     max_seconds: float | None = typer.Option(None, "--max-seconds", help="Stop each answer after this long."),
     device: str | None = typer.Option(None, "--device", "-d", help="Input device (see `viva devices`)."),
     quiet: bool = typer.Option(False, "--quiet", help="Don't speak the questions."),
+    no_critique: bool = typer.Option(False, "--no-critique", help="Skip the LLM coaching (rubric result only)."),
 ) -> None:
     """Answer questions out loud: speak, record until Enter/silence/limit, transcribe live, score, save."""
     from assistant.audio.devices import AudioDeviceError
-    from assistant.practice import AnswerSession, recover_unsaved_attempts
+    from assistant.practice import AnswerSession, add_critique, recover_unsaved_attempts
 
     if not no_ui:
         fail("the terminal app is not built yet; use `viva practice --no-ui`")
@@ -76,7 +77,11 @@ def practice(
         except KeyboardInterrupt:
             reason = "interrupted"
         typer.echo(f"\n■ stopped ({reason}); scoring…", err=True)
-        print_attempt(session.finish(), q)
+        attempt = session.finish()
+        print_attempt(attempt, q)
+        if not no_critique:
+            attempt = add_critique(svc, attempt, q, on_token=stream_token)
+            print_critique(attempt.critique)
 
 
 def _show_partial(text: str) -> None:

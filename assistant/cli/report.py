@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
-from assistant.domain import Attempt, PointStatus, Question
+from assistant.domain import Attempt, Critique, PointStatus, Question
 
 _MARK = {PointStatus.HIT: ("✔", "green"), PointStatus.PARTIAL: ("~", "yellow"), PointStatus.MISS: ("✘", "red")}
 
@@ -40,3 +42,25 @@ def print_attempt(attempt: Attempt, question: Question) -> None:
         )
     if attempt.id is not None:
         typer.echo(f"Saved as attempt #{attempt.id}.")
+
+
+def stream_token(piece: str) -> None:
+    """Show the model's words as they arrive (on stderr, so stdout stays the clean result)."""
+    sys.stderr.write(piece)
+    sys.stderr.flush()
+
+
+def print_critique(critique: Critique | None) -> None:
+    if critique is None:
+        return
+    sys.stderr.write("\n")
+    typer.secho("\nCoaching", bold=True)
+    typer.echo(critique.coaching)
+    typer.echo(f"To improve: {critique.improvement}")
+    if critique.follow_up:
+        typer.secho(f"Follow-up: {critique.follow_up}", fg="cyan")
+    source = {"llm": critique.model, "llm+rubric": f"{critique.model}, checked against the rubric",
+              "rubric": "the rubric (no model)"}.get(critique.source, critique.source)
+    typer.echo(f"(from {source})")
+    for note in critique.notes:
+        typer.secho(f"  note: {note}", fg="yellow")

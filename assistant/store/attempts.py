@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from assistant.domain import Attempt, DeliveryMetrics, Score, Transcript
+from assistant.domain import Attempt, Critique, DeliveryMetrics, Score, Transcript
 from assistant.store.files import atomic_copy, atomic_write_text
 from assistant.store.serialize import from_json, to_data, to_json
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS attempts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -35,7 +35,8 @@ _SCHEMA = (
     score_json TEXT NOT NULL,
     delivery_json TEXT,
     engines_json TEXT NOT NULL,
-    recovered INTEGER NOT NULL DEFAULT 0
+    recovered INTEGER NOT NULL DEFAULT 0,
+    critique_json TEXT
 )""",
     "CREATE INDEX IF NOT EXISTS attempts_question ON attempts(question_id, created_at)",
 )
@@ -43,6 +44,7 @@ _SCHEMA = (
 # get _SCHEMA, which already has every column.
 _MIGRATIONS = {
     2: "ALTER TABLE attempts ADD COLUMN recovered INTEGER NOT NULL DEFAULT 0",
+    3: "ALTER TABLE attempts ADD COLUMN critique_json TEXT",
 }
 
 
@@ -108,19 +110,31 @@ class AttemptStore:
         with self._connect() as db:
             cursor = db.execute(
                 "INSERT INTO attempts (question_id, created_at, audio_path, duration, transcript_text, score, graded,"
-                " transcript_json, score_json, delivery_json, engines_json, recovered) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                " transcript_json, score_json, delivery_json, engines_json, recovered, critique_json)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     attempt.question_id, attempt.created_at,
                     str(attempt.audio_path) if attempt.audio_path else None,
                     attempt.transcript.duration, attempt.transcript.text, attempt.score.overall,
                     int(attempt.score.graded), to_json(attempt.transcript), to_json(attempt.score),
                     to_json(attempt.delivery) if attempt.delivery else None, json.dumps(attempt.engine_versions),
-                    int(attempt.recovered),
+                    int(attempt.recovered), to_json(attempt.critique) if attempt.critique else None,
                 ),
             )
             attempt.id = int(cursor.lastrowid or 0)
-        if attempt.audio_path is not None:
+        self._write_sidecar(attempt)
+        return attempt
+
+    def _write_sidecar(self, attempt: Attempt) -> None:
+        if attempt.audio_path is not None and attempt.audio_path.parent.exists():
             atomic_write_text(attempt.audio_path.with_suffix(".json"), json.dumps(attempt_to_data(attempt), indent=2))
+
+    def set_critique(self, attempt: Attempt, critique: Critique) -> Attempt:
+        """Write (or rewrite) the critique of a stored attempt."""
+        with self._connect() as db:
+            db.execute("UPDATE attempts SET critique_json = ? WHERE id = ?", (to_json(critique), attempt.id))
+        attempt.critique = critique
+        self._write_sidecar(attempt)
         return attempt
 
     def _keep_audio(self, source: Path, attempt: Attempt, *, move: bool) -> Path:
@@ -161,7 +175,7 @@ class AttemptStore:
         with self._connect() as db:
             row = db.execute(
                 "SELECT id, question_id, created_at, audio_path, transcript_json, score_json, delivery_json, engines_json,"
-                " recovered FROM attempts WHERE id = ?",
+                " recovered, critique_json FROM attempts WHERE id = ?",
                 (attempt_id,),
             ).fetchone()
         if row is None:
@@ -170,7 +184,7 @@ class AttemptStore:
             id=row[0], question_id=row[1], created_at=row[2], audio_path=Path(row[3]) if row[3] else None,
             transcript=from_json(Transcript, row[4]), score=from_json(Score, row[5]),
             delivery=from_json(DeliveryMetrics, row[6]) if row[6] else None, engine_versions=json.loads(row[7]),
-            recovered=bool(row[8]),
+            recovered=bool(row[8]), critique=from_json(Critique, row[9]) if row[9] else None,
         )
 
     def count(self) -> int:
@@ -189,6 +203,7 @@ def attempt_to_data(attempt: Attempt) -> dict:
         "delivery": to_data(attempt.delivery) if attempt.delivery else None,
         "engine_versions": attempt.engine_versions,
         "recovered": attempt.recovered,
+        "critique": to_data(attempt.critique) if attempt.critique else None,
     }
 
 

@@ -1,0 +1,1 @@
+"""Grounded coaching from a local LLM, checked against the rubric result before it is shown."""

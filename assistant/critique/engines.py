@@ -1,0 +1,160 @@
+"""LLM engines behind one protocol: llama.cpp (GGUF, fast on CPU), transformers (a Hugging Face
+directory, or a GGUF de-quantized once and cached), and any OpenAI-compatible local server."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+from assistant.critique.models import ModelUnavailable, check_gguf
+
+Messages = list[dict[str, str]]
+
+
+class LLM(Protocol):
+    name: str
+
+    def stream(self, messages: Messages, *, max_tokens: int) -> Iterator[str]:
+        """Greedy decoding, yielding text pieces as they are generated."""
+        ...
+
+
+class LlamaCppLLM:
+    """llama-cpp-python: loads a GGUF in about a second and reuses the KV cache of the previous
+    prompt's common prefix, so the fixed system + example part is evaluated once per process."""
+
+    def __init__(self, model_path: Path, *, threads: int = 0, context: int = 2048) -> None:
+        self.model_path = model_path
+        self.name = f"llama.cpp {model_path.name}"
+        self._threads = threads or max(os.cpu_count() or 1, 1)
+        self._context = context
+        self._llama = None
+        self._lock = threading.Lock()
+
+    def load(self) -> None:
+        with self._lock:
+            if self._llama is not None:
+                return
+            try:
+                from llama_cpp import Llama
+            except ImportError as exc:
+                raise ModelUnavailable(
+                    "llama-cpp-python is not installed (it builds from source, ~16 min): "
+                    ".venv/bin/pip install llama-cpp-python, or set llm_engine = \"transformers\"."
+                ) from exc
+            check_gguf(self.model_path)
+            self._llama = Llama(model_path=str(self.model_path), n_ctx=self._context, n_threads=self._threads,
+                                verbose=False)
+
+    def stream(self, messages: Messages, *, max_tokens: int) -> Iterator[str]:
+        self.load()
+        assert self._llama is not None
+        with self._lock:  # one generation at a time per model
+            for chunk in self._llama.create_chat_completion(messages=messages, max_tokens=max_tokens,
+                                                            temperature=0.0, stream=True):
+                piece = chunk["choices"][0]["delta"].get("content")
+                if piece:
+                    yield piece
+
+
+class TransformersLLM:
+    """transformers on CPU. A GGUF is de-quantized once (slow: ~80 s here) and saved as a normal
+    model directory in the cache, which then loads in seconds; Linear layers run dynamically
+    quantized to int8, which is what makes this engine usable on two cores."""
+
+    def __init__(self, model: str | Path, *, cache_dir: Path, threads: int = 0, int8: bool = True) -> None:
+        self.model = Path(model)
+        self.cache_dir = cache_dir
+        self.name = f"transformers {self.model.name}"
+        self._threads = threads
+        self._int8 = int8
+        self._model = None
+        self._tokenizer = None
+        self._lock = threading.Lock()
+
+    def _model_dir(self) -> Path:
+        if self.model.suffix != ".gguf":
+            return self.model
+        target = self.cache_dir / "llm" / (self.model.stem + "-hf")
+        if not (target / "config.json").exists():
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+
+            kwargs = {"gguf_file": self.model.name}
+            tokenizer = AutoTokenizer.from_pretrained(str(self.model.parent), **kwargs)
+            model = AutoModelForCausalLM.from_pretrained(str(self.model.parent), **kwargs)
+            tmp = target.with_name(target.name + ".tmp")
+            model.save_pretrained(tmp)
+            tokenizer.save_pretrained(tmp)
+            os.replace(tmp, target)
+        return target
+
+    def load(self) -> None:
+        with self._lock:
+            if self._model is not None:
+                return
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            import torch
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+
+            if self._threads:
+                torch.set_num_threads(self._threads)
+            directory = self._model_dir()
+            if not directory.exists():
+                raise ModelUnavailable(f"{directory}: no such model directory; set llm_model to a local model.")
+            self._tokenizer = AutoTokenizer.from_pretrained(str(directory))
+            model = AutoModelForCausalLM.from_pretrained(str(directory), torch_dtype=torch.float32).eval()
+            if self._int8:
+                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+            self._model = model
+
+    def stream(self, messages: Messages, *, max_tokens: int) -> Iterator[str]:
+        self.load()
+        from transformers import TextIteratorStreamer
+
+        tokenizer, model = self._tokenizer, self._model
+        inputs = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
+                                               return_dict=True)
+        streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
+        worker = threading.Thread(target=model.generate, kwargs={**inputs, "streamer": streamer,
+                                  "max_new_tokens": max_tokens, "do_sample": False}, daemon=True)
+        worker.start()
+        yield from streamer
+        worker.join()
+
+
+class OpenAICompatibleLLM:
+    """Any local server speaking the OpenAI chat API: Ollama, llama.cpp server, vLLM, LM Studio."""
+
+    def __init__(self, base_url: str, model: str, *, api_key: str | None = None, timeout: float = 120) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.name = f"{model} at {self.base_url}"
+        self._api_key = api_key
+        self._timeout = timeout
+
+    def stream(self, messages: Messages, *, max_tokens: int) -> Iterator[str]:
+        body = json.dumps({"model": self.model, "messages": messages, "max_tokens": max_tokens,
+                           "temperature": 0, "stream": True}).encode()
+        request = urllib.request.Request(f"{self.base_url}/chat/completions", data=body,
+                                         headers={"Content-Type": "application/json",
+                                                  **({"Authorization": f"Bearer {self._api_key}"} if self._api_key else {})})
+        try:
+            with urllib.request.urlopen(request, timeout=self._timeout) as response:
+                for raw in response:
+                    line = raw.decode("utf-8").strip()
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        break
+                    piece = json.loads(data)["choices"][0].get("delta", {}).get("content")
+                    if piece:
+                        yield piece
+        except (urllib.error.URLError, OSError) as exc:
+            raise ModelUnavailable(f"cannot reach the LLM server at {self.base_url} ({exc}); is it running?") from exc

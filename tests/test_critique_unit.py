@@ -1,0 +1,105 @@
+"""Critique parsing and checking with crafted model outputs (no model needed)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from assistant.critique.check import checked_critique, parse_reply, rubric_critique
+from assistant.critique.critic import Critic
+from assistant.critique.models import ModelUnavailable
+from assistant.critique.prompt import build_messages
+from assistant.domain import (Evidence, PointResult, PointStatus, Question, Rubric, RubricPoint, Score)
+from tests.fakes import transcript_from_words
+
+RUBRIC = Rubric("q", (
+    RubricPoint("decomposition", "Error decomposes into bias squared, variance and irreducible noise.", 2,
+                ("irreducible", "decompos"), ("a", "b"), critical=True),
+    RubricPoint("underfitting", "High bias means underfitting.", 1, ("underfit",), ("a", "b")),
+    RubricPoint("remedies", "Bagging and regularization reduce variance.", 1, ("bagging", "regulariz"), ("a", "b")),
+))
+QUESTION = Question("q", "t", 1, "concept", "easy", "Explain the bias-variance trade-off.", 120, "x" * 50,
+                    ("How do learning curves show high variance?",), rubric=RUBRIC)
+TRANSCRIPT = "A simple model underfits because of high bias. More data helps."
+SCORE = Score(40.0, (
+    PointResult("decomposition", RUBRIC.points[0].text, 2, True, PointStatus.MISS, 0.2, None),
+    PointResult("underfitting", RUBRIC.points[1].text, 1, False, PointStatus.HIT, 0.8,
+                Evidence("A simple model underfits because of high bias.", 0.0, 2.0)),
+    PointResult("remedies", RUBRIC.points[2].text, 1, False, PointStatus.PARTIAL, 0.47, None),
+), ())
+
+
+def test_prompt_grounds_the_model_in_the_rubric_result() -> None:
+    messages = build_messages(QUESTION, SCORE, None)
+    user = messages[-1]["content"]
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    assert 'evidence: "A simple model underfits because of high bias."' in user
+    assert "MISSED (most important first):\n- Error decomposes" in user and "[critical]" in user
+    assert "PARTLY COVERED" in user
+
+
+def test_well_formed_reply_is_kept() -> None:
+    reply = ("COACHING: Start from the decomposition: the expected error splits into bias squared, variance and "
+             "irreducible noise. Then name remedies such as bagging.\nIMPROVE: Open with the decomposition.\n"
+             "FOLLOW-UP: Which term of the decomposition can no model reduce, and why?")
+    critique = checked_critique(reply, QUESTION, SCORE, TRANSCRIPT, "fake")
+    assert critique.source == "llm" and critique.notes == ()
+    assert critique.follow_up.endswith("?") and "irreducible" in critique.coaching
+
+
+def test_claim_that_a_missed_point_was_covered_is_removed() -> None:
+    reply = ("COACHING: You explained the irreducible noise term clearly. Next time add bagging as a remedy for "
+             "variance and say explicitly how regularization helps.\nIMPROVE: Mention bagging.\n"
+             "FOLLOW-UP: How would you reduce variance in a random forest?")
+    critique = checked_critique(reply, QUESTION, SCORE, TRANSCRIPT, "fake")
+    assert "irreducible" not in critique.coaching and "bagging" in critique.coaching
+    assert critique.source == "llm+rubric" and "was covered" in critique.notes[0]
+
+
+def test_invented_quote_is_removed() -> None:
+    reply = ('COACHING: You said "variance is always bad" which is not right. Explain that the error has three parts, '
+             "bias squared, variance and irreducible noise.\nIMPROVE: State the decomposition.\n"
+             "FOLLOW-UP: What does the noise term represent?")
+    critique = checked_critique(reply, QUESTION, SCORE, TRANSCRIPT, "fake")
+    assert "always bad" not in critique.coaching and "never said" in critique.notes[0]
+
+
+def test_claim_that_a_covered_point_was_missed_is_removed() -> None:
+    reply = ("COACHING: You forgot to say that high bias causes underfitting. Add the decomposition into bias squared, "
+             "variance and irreducible noise.\nIMPROVE: Say the decomposition first.\nFOLLOW-UP: Why is noise irreducible?")
+    critique = checked_critique(reply, QUESTION, SCORE, TRANSCRIPT, "fake")
+    assert "forgot" not in critique.coaching and "decomposition" in critique.coaching
+
+
+def test_unformatted_or_empty_replies_fall_back_to_the_rubric() -> None:
+    only_question = checked_critique("What is irreducible error?", QUESTION, SCORE, TRANSCRIPT, "fake")
+    assert only_question.follow_up == "What is irreducible error?"
+    assert only_question.coaching == rubric_critique(QUESTION, SCORE).coaching
+    empty = checked_critique("", QUESTION, SCORE, TRANSCRIPT, "fake")
+    assert "did not cover this point: Error decomposes" in empty.coaching
+    assert empty.follow_up == "How do learning curves show high variance?"
+    assert len(empty.notes) == 3
+
+
+def test_parse_accepts_markdown_labels() -> None:
+    parsed = parse_reply("**Coaching:** Say more.\n**Improvement:** One thing.\n**Follow-up question:** Why?")
+    assert (parsed.coaching, parsed.improvement, parsed.follow_up) == ("Say more.", "One thing.", "Why?")
+
+
+class BrokenLLM:
+    name = "broken"
+
+    def stream(self, messages, *, max_tokens: int) -> Iterator[str]:
+        raise ModelUnavailable("model file is corrupt")
+        yield ""
+
+
+def test_broken_model_still_gives_rubric_feedback() -> None:
+    critique = Critic(BrokenLLM()).critique(QUESTION, transcript_from_words([("x", 0, 1)]), SCORE, None)
+    assert critique.source == "rubric" and "corrupt" in critique.notes[0]
+    assert "Error decomposes" in critique.coaching
+
+
+def test_ungraded_answers_get_no_model_critique() -> None:
+    ungraded = Score(0.0, SCORE.points, (), graded=False, reason="no speech was recognised")
+    critique = Critic(BrokenLLM()).critique(QUESTION, transcript_from_words([]), ungraded, None)
+    assert "no speech" in critique.coaching
