@@ -85,11 +85,20 @@ class TransformersLLM:
         if not (target / "config.json").exists():
             from transformers import AutoModelForCausalLM, AutoTokenizer
 
+            from safetensors.torch import save_model
+
             kwargs = {"gguf_file": self.model.name}
             tokenizer = AutoTokenizer.from_pretrained(str(self.model.parent), **kwargs)
             model = AutoModelForCausalLM.from_pretrained(str(self.model.parent), **kwargs)
+            # transformers refuses save_pretrained() on a GGUF-loaded model, but the weights are
+            # plain float tensors by now: write them with safetensors and drop the GGUF marker.
+            if hasattr(model.config, "quantization_config"):
+                del model.config.quantization_config
             tmp = target.with_name(target.name + ".tmp")
-            model.save_pretrained(tmp)
+            tmp.mkdir(parents=True, exist_ok=True)
+            save_model(model, str(tmp / "model.safetensors"))  # handles the tied embedding weights
+            model.config.save_pretrained(tmp)
+            model.generation_config.save_pretrained(tmp)
             tokenizer.save_pretrained(tmp)
             os.replace(tmp, target)
         return target
