@@ -112,9 +112,10 @@ class Settings(BaseSettings):
     record_format: Literal["flac", "wav"] = "flac"
     """Format of saved recordings."""
 
-    llm_engine: Literal["llama-cpp", "transformers", "openai", "none"] = "llama-cpp"
-    """Critique engine: llama-cpp (GGUF, fastest on CPU; see bench/critique.py), transformers, an
-    OpenAI-compatible local server (Ollama, llama.cpp server, vLLM), or none (rubric feedback only)."""
+    llm_engine: Literal["auto", "llama-cpp", "transformers", "openai", "none"] = "auto"
+    """Critique engine: auto (llama-cpp when installed, else transformers; see bench/critique.py),
+    llama-cpp (GGUF), transformers (int8 on CPU), an OpenAI-compatible local server (Ollama,
+    llama.cpp server, vLLM), or none (rubric feedback only)."""
 
     llm_model: str | None = None
     """llama-cpp: a .gguf file; transformers: a model directory or .gguf; openai: the server's model

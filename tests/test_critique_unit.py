@@ -88,7 +88,7 @@ def test_parse_accepts_markdown_labels() -> None:
 class BrokenLLM:
     name = "broken"
 
-    def stream(self, messages, *, max_tokens: int) -> Iterator[str]:
+    def stream(self, messages, *, max_tokens: int, prefill: str = "") -> Iterator[str]:
         raise ModelUnavailable("model file is corrupt")
         yield ""
 

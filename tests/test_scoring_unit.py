@@ -118,3 +118,9 @@ def test_reference_answers_become_points() -> None:
     alternatives = rubric_from_reference("terminal 1 is separated ||| terminal 1 is not connected")
     assert len(alternatives.points) == 1 and alternatives.points[0].paraphrases == ("terminal 1 is not connected",)
     assert "terminal" in alternatives.points[0].keywords
+
+
+def test_a_negated_misconception_is_not_flagged() -> None:
+    answer = "It is a myth that gradient descent always reaches the global minimum; that only holds for convex losses."
+    score = scorer().score(RUBRIC, sentences_from_text(answer))
+    assert score.misconceptions == ()

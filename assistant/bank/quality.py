@@ -1,6 +1,7 @@
 """Content quality gates for the bank, measured with the real scorer.
 
-- each model answer scores at least 80 on its own rubric;
+- each model answer scores at least 80 on its own rubric, and is not flagged for any of its
+  own question's misconceptions;
 - model answers from other topics score at most 30 on a question's rubric (at least 90% of
   them: neighbouring topics legitimately share ideas, e.g. backpropagation's answer explains
   gradient descent, a fraud-detection design covers training-serving skew);
@@ -36,7 +37,7 @@ class QualityIssue:
         return f"{self.question_id}: [{self.gate}] {self.detail}"
 
 
-GATES = ("own-answer", "duplicate-points", "duplicate-question", "other-topic")
+GATES = ("own-answer", "own-misconceptions", "duplicate-points", "duplicate-question", "other-topic")
 
 
 def check_bank(scorer, bank: Bank, topics: Iterable[str] | None = None, gates: Iterable[str] = GATES) -> list[QualityIssue]:
@@ -46,6 +47,7 @@ def check_bank(scorer, bank: Bank, topics: Iterable[str] | None = None, gates: I
     everything = list(bank.questions.values())
     run = {
         "own-answer": lambda: _own_answers(scorer, checked),
+        "own-misconceptions": lambda: _own_misconceptions(scorer, checked),
         "duplicate-points": lambda: _duplicate_points(scorer, checked),
         "duplicate-question": lambda: _duplicate_questions(scorer, checked, everything),
         "other-topic": lambda: _other_topic_answers(scorer, checked, everything),
@@ -63,6 +65,17 @@ def _own_answers(scorer, questions: list[Question]) -> list[QualityIssue]:
         if score.overall < OWN_ANSWER_MIN:
             missed = [p.point_id for p in score.points if p.status.value != "hit"]
             issues.append(QualityIssue(q.id, "own-answer", f"model answer scores {score.overall:.0f} < {OWN_ANSWER_MIN:.0f}; not hit: {missed}"))
+    return issues
+
+
+def _own_misconceptions(scorer, questions: list[Question]) -> list[QualityIssue]:
+    """A model answer must not be flagged for its own question's misconceptions."""
+    issues = []
+    for q in questions:
+        flagged = grade_text(scorer, q, q.model_answer).misconceptions
+        if flagged:
+            names = ", ".join(f"{m.misconception_id} (“{m.evidence.text[:60]}…”)" for m in flagged)
+            issues.append(QualityIssue(q.id, "own-misconceptions", f"model answer is flagged for {names}"))
     return issues
 
 

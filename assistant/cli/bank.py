@@ -102,7 +102,7 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Machine-readable o
 @bank_app.command("quality")
 def quality(
     topic: list[str] = typer.Option(None, "--topic", "-t", help="Only these topics (repeatable)."),
-    gate: list[str] = typer.Option(None, "--gate", "-g", help="Only these gates (repeatable): own-answer, "
+    gate: list[str] = typer.Option(None, "--gate", "-g", help="Only these gates (repeatable): own-answer, own-misconceptions, "
                                    "duplicate-points, duplicate-question, other-topic."),
 ) -> None:
     """Content gates on the real scorer: own answer >= 80, other topics <= 30, no near-duplicates."""

@@ -109,8 +109,12 @@ def checked_critique(reply: str, question: Question, score: Score, transcript: s
     notes += more
     follow_up = parsed.follow_up.strip()
     fallback = rubric_critique(question, score, model)
+    gaps = [p for p in score.points if p.status is not PointStatus.HIT]
     if len(coaching.split()) < 6:
         notes.append("coaching missing or unusable: written from the rubric")
+        coaching = fallback.coaching
+    elif gaps and not any(_mentions(coaching, p, keywords) for p in gaps):
+        notes.append("coaching did not address any missed point: written from the rubric")
         coaching = fallback.coaching
     if len(improvement.split()) < 3:
         notes.append("improvement missing: written from the rubric")

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from assistant.config import Settings
 
 TokenCallback = Callable[[str], None]
+# Starting the reply with its first label keeps a 0.5B model in the three-line format.
+PREFILL = "COACHING:"
 
 
 class Critic:
@@ -29,9 +31,12 @@ class Critic:
             return Critique(f"No critique: {score.reason}.", "Record the answer again.", "", "rubric", "none")
         if self.llm is None:
             return rubric_critique(question, score)
-        pieces: list[str] = []
+        pieces: list[str] = [PREFILL]
+        if on_token is not None:
+            on_token(PREFILL)
         try:
-            for piece in self.llm.stream(build_messages(question, score, delivery), max_tokens=self.max_tokens):
+            for piece in self.llm.stream(build_messages(question, score, delivery), max_tokens=self.max_tokens,
+                                         prefill=PREFILL):
                 pieces.append(piece)
                 if on_token is not None:
                     on_token(piece)
@@ -50,6 +55,12 @@ def make_llm(settings: Settings) -> LLM | None:
     from assistant.critique.models import assemble_bundled_gguf
 
     engine = settings.llm_engine
+    if engine == "auto":
+        # llama.cpp when it is installed (it builds from source), else transformers: both run
+        # the same GGUF; bench/critique.py compares them.
+        import importlib.util
+
+        engine = "llama-cpp" if importlib.util.find_spec("llama_cpp") else "transformers"
     if engine == "none":
         return None
     if engine == "openai":

@@ -20,8 +20,12 @@ Messages = list[dict[str, str]]
 class LLM(Protocol):
     name: str
 
-    def stream(self, messages: Messages, *, max_tokens: int) -> Iterator[str]:
-        """Greedy decoding, yielding text pieces as they are generated."""
+    def stream(self, messages: Messages, *, max_tokens: int, prefill: str = "") -> Iterator[str]:
+        """Greedy decoding, yielding text pieces as they are generated.
+
+        `prefill` starts the assistant's reply (engines that can, do: it keeps small models in
+        the requested format); the pieces yielded do not repeat it.
+        """
         ...
 
 
@@ -52,13 +56,20 @@ class LlamaCppLLM:
             self._llama = Llama(model_path=str(self.model_path), n_ctx=self._context, n_threads=self._threads,
                                 verbose=False)
 
-    def stream(self, messages: Messages, *, max_tokens: int) -> Iterator[str]:
+    def stream(self, messages: Messages, *, max_tokens: int, prefill: str = "") -> Iterator[str]:
         self.load()
         assert self._llama is not None
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        metadata = self._llama.metadata
+        formatter = Jinja2ChatFormatter(template=metadata["tokenizer.chat_template"],
+                                        eos_token=self._llama.detokenize([self._llama.token_eos()]).decode(),
+                                        bos_token=self._llama.detokenize([self._llama.token_bos()]).decode())
+        prompt = formatter(messages=messages).prompt + prefill
         with self._lock:  # one generation at a time per model
-            for chunk in self._llama.create_chat_completion(messages=messages, max_tokens=max_tokens,
-                                                            temperature=0.0, stream=True):
-                piece = chunk["choices"][0]["delta"].get("content")
+            for chunk in self._llama.create_completion(prompt, max_tokens=max_tokens, temperature=0.0, stream=True,
+                                                       stop=formatter(messages=messages).stop):
+                piece = chunk["choices"][0]["text"]
                 if piece:
                     yield piece
 
@@ -76,6 +87,7 @@ class TransformersLLM:
         self._int8 = int8
         self._model = None
         self._tokenizer = None
+        self._prefix = None  # (fixed prompt text, its KV cache)
         self._lock = threading.Lock()
 
     def _model_dir(self) -> Path:
@@ -122,19 +134,43 @@ class TransformersLLM:
                 model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
             self._model = model
 
-    def stream(self, messages: Messages, *, max_tokens: int) -> Iterator[str]:
+    def stream(self, messages: Messages, *, max_tokens: int, prefill: str = "") -> Iterator[str]:
         self.load()
+        import copy
+
+        import torch
         from transformers import TextIteratorStreamer
 
         tokenizer, model = self._tokenizer, self._model
-        inputs = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
-                                               return_dict=True)
+        text = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False) + prefill
+        input_ids = tokenizer(text, return_tensors="pt").input_ids
+        kwargs: dict = {"input_ids": input_ids, "attention_mask": torch.ones_like(input_ids)}
+        # The system message and worked example never change: their keys and values are
+        # computed once and reused, so only the answer-specific part is evaluated per critique.
+        prefix = self._prefix_cache(tokenizer.apply_chat_template(messages[:-1], tokenize=False), input_ids)
+        if prefix is not None:
+            kwargs["past_key_values"] = copy.deepcopy(prefix)
         streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
-        worker = threading.Thread(target=model.generate, kwargs={**inputs, "streamer": streamer,
+        worker = threading.Thread(target=model.generate, kwargs={**kwargs, "streamer": streamer,
                                   "max_new_tokens": max_tokens, "do_sample": False}, daemon=True)
         worker.start()
         yield from streamer
         worker.join()
+
+    def _prefix_cache(self, prefix_text: str, input_ids):
+        import torch
+        from transformers import DynamicCache
+
+        prefix_ids = self._tokenizer(prefix_text, return_tensors="pt").input_ids
+        n = prefix_ids.shape[1]
+        if n >= input_ids.shape[1] or not torch.equal(input_ids[0, :n], prefix_ids[0]):
+            return None  # the fixed part does not tokenize the same inside the full prompt
+        if self._prefix is None or self._prefix[0] != prefix_text:
+            cache = DynamicCache()
+            with torch.no_grad():
+                self._model(input_ids=prefix_ids, past_key_values=cache, use_cache=True)
+            self._prefix = (prefix_text, cache)
+        return self._prefix[1]
 
 
 class OpenAICompatibleLLM:
@@ -147,7 +183,9 @@ class OpenAICompatibleLLM:
         self._api_key = api_key
         self._timeout = timeout
 
-    def stream(self, messages: Messages, *, max_tokens: int) -> Iterator[str]:
+    def stream(self, messages: Messages, *, max_tokens: int, prefill: str = "") -> Iterator[str]:
+        # Chat servers disagree on continuing a partial assistant message: no prefill here; the
+        # reply is parsed and checked all the same.
         body = json.dumps({"model": self.model, "messages": messages, "max_tokens": max_tokens,
                            "temperature": 0, "stream": True}).encode()
         request = urllib.request.Request(f"{self.base_url}/chat/completions", data=body,

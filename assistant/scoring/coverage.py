@@ -39,6 +39,17 @@ def _normalise(text: str) -> str:
     return re.sub(r"[-_/]+", " ", text.lower())
 
 
+# Embeddings barely see negation: "it is a myth that more data reduces bias" sits right next
+# to "more data reduces bias". A span that negates is not taken as stating the misconception
+# (unless the misconception itself is a negative claim).
+_NEGATION = re.compile(r"\b(not|no|never|isn't|aren't|doesn't|don't|didn't|won't|can't|cannot|myth|misconception|"
+                       r"wrong|false|mistake|incorrect|contrary)\b|n't\b", re.I)
+
+
+def negates(text: str) -> bool:
+    return _NEGATION.search(text) is not None
+
+
 def keyword_fraction(keywords: Sequence[str], text: str) -> float:
     """Share of the keywords the text uses (word-prefix match, so "gradient" finds "gradients")."""
     if not keywords:
@@ -90,13 +101,16 @@ class CoverageScorer:
             return ()
         point_texts = [v for p in rubric.points for v in p.variants]
         best_point_per_span = (self.embedder.encode(point_texts) @ span_vectors.T).max(axis=0)
+        negating = np.array([negates(s.text) for s in spans])
         hits = []
         for m in rubric.misconceptions:
             sims = (self.embedder.encode(list(m.variants)) @ span_vectors.T).max(axis=0)
+            if not negates(m.text):
+                sims = np.where(negating, -1.0, sims)
             index = int(np.argmax(sims))
             similarity = float(sims[index])
+            span = spans[index]
             if similarity >= self.thresholds.misconception and similarity >= best_point_per_span[index] + self.thresholds.misconception_margin:
-                span = spans[index]
                 hits.append(MisconceptionHit(m.id, m.text, m.correction, round(similarity, 4), Evidence(span.text, span.start, span.end)))
         return tuple(hits)
 
