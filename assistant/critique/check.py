@@ -22,6 +22,9 @@ _NEGATION = re.compile(r"\b(not|didn't|did not|never|missed|missing|forgot|left 
 _BLAME = re.compile(r"\b(missed|didn't (?:mention|cover|explain|say)|did not (?:mention|cover|explain|say)|forgot|left out|omitted|failed to)\b", re.I)
 
 
+MAX_COACHING_SENTENCES = 4
+
+
 @dataclass(frozen=True)
 class ParsedReply:
     coaching: str
@@ -105,6 +108,11 @@ def checked_critique(reply: str, question: Question, score: Score, transcript: s
     parsed = parse_reply(reply)
     keywords = {p.id: p.keywords for p in (question.rubric.points if question.rubric else ())}
     coaching, notes = check_sentences(parsed.coaching, score, transcript, keywords)
+    sentences = _SENTENCE.split(coaching) if coaching else []
+    if len(sentences) > MAX_COACHING_SENTENCES:  # small models ramble until the token limit
+        coaching = " ".join(sentences[:MAX_COACHING_SENTENCES])
+        if not coaching.rstrip().endswith((".", "!", "?")):
+            coaching = coaching.rstrip() + "."
     improvement, more = check_sentences(parsed.improvement, score, transcript, keywords)
     notes += more
     follow_up = parsed.follow_up.strip()

@@ -53,10 +53,14 @@ def describe_result(question: Question, score: Score, delivery: DeliveryMetrics 
     return "\n".join(lines)
 
 
+# Repeated after the result: a 0.5B model follows the last instruction it read best.
+REMINDER = "Now write the three lines (COACHING, IMPROVE, FOLLOW-UP). Coach only on the MISSED points."
+
+
 def build_messages(question: Question, score: Score, delivery: DeliveryMetrics | None) -> list[dict[str, str]]:
     return [
         {"role": "system", "content": SYSTEM},
-        {"role": "user", "content": EXAMPLE_USER},
+        {"role": "user", "content": f"{EXAMPLE_USER}\n{REMINDER}"},
         {"role": "assistant", "content": EXAMPLE_ASSISTANT},
-        {"role": "user", "content": describe_result(question, score, delivery)},
+        {"role": "user", "content": f"{describe_result(question, score, delivery)}\n{REMINDER}"},
     ]
