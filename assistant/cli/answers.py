@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from assistant.cli.app import app, fail, print_json, services
+from assistant.cli.app import app, fail, print_json, services, stored_attempt
 from assistant.cli.report import print_attempt, print_critique, stream_token
 
 
@@ -85,11 +85,7 @@ def critique_attempt(attempt_id: int = typer.Argument(..., help="Attempt id (see
     from assistant.practice import add_critique
 
     svc = services()
-    try:
-        attempt = svc.store.get(attempt_id)
-        q = svc.bank.get(attempt.question_id)
-    except KeyError as exc:
-        fail(str(exc.args[0]))
+    attempt, q = stored_attempt(svc, attempt_id)
     typer.secho(q.prompt, bold=True)
     attempt = add_critique(svc, attempt, q, on_token=stream_token, save=True)
     print_critique(attempt.critique)

@@ -31,3 +31,12 @@ def services(engine: str | None = None):  # -> Services, imported lazily
     from assistant.services import Services
 
     return Services(asr_engine=engine)
+
+
+def stored_attempt(svc, attempt_id: int):  # -> (Attempt, Question)
+    """A saved attempt and its question, or a clear error naming what is missing."""
+    try:
+        attempt = svc.store.get(attempt_id)
+        return attempt, svc.bank.get(attempt.question_id)
+    except KeyError as exc:
+        fail(str(exc.args[0]))

@@ -8,7 +8,7 @@ import threading
 
 import typer
 
-from assistant.cli.app import app, fail, services
+from assistant.cli.app import app, fail, services, stored_attempt
 from assistant.cli.report import print_attempt, print_critique, stream_token
 from assistant.cli.voice import make_speaker, wait_for_enter
 
@@ -101,11 +101,7 @@ def replay(
     from assistant.audio.playback import Player
 
     svc = services()
-    try:
-        attempt = svc.store.get(attempt_id)
-        q = svc.bank.get(attempt.question_id)
-    except KeyError as exc:
-        fail(str(exc.args[0]))
+    attempt, q = stored_attempt(svc, attempt_id)
     print_attempt(attempt, q)
     if no_audio:
         return

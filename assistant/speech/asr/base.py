@@ -67,3 +67,13 @@ def is_hallucination(segment: Segment, prompt: str | None) -> bool:
 
 def clean_segments(segments: Sequence[Segment], prompt: str | None) -> tuple[Segment, ...]:
     return tuple(s for s in segments if not is_hallucination(s, prompt))
+
+
+def finish_transcript(segments: Sequence[Segment], prompt: str | None, *, samples: int, engine: str, model: str,
+                      language: str = "en") -> Transcript:
+    """The engines' common last step: drop hallucinated segments, join the text."""
+    from assistant.audio.files import ASR_SAMPLE_RATE
+
+    kept = clean_segments(segments, prompt)
+    return Transcript(text=" ".join(s.text for s in kept if s.text).strip(), segments=kept,
+                      duration=samples / ASR_SAMPLE_RATE, engine=engine, model=model, language=language)

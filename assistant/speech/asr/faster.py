@@ -7,9 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.audio.files import ASR_SAMPLE_RATE
 from assistant.domain import Segment, Transcript, Word
-from assistant.speech.asr.base import clean_segments
+from assistant.speech.asr.base import finish_transcript
 from assistant.speech.asr.models import bundled_ctranslate2_dir
 
 
@@ -76,12 +75,5 @@ class FasterWhisperTranscriber:
             )
             for s in segments_iter
         )
-        segments = clean_segments(segments, prompt)
-        return Transcript(
-            text=" ".join(s.text for s in segments if s.text).strip(),
-            segments=segments,
-            duration=len(audio) / ASR_SAMPLE_RATE,
-            engine=self.engine,
-            model=self.model_name,
-            language=info.language,
-        )
+        return finish_transcript(segments, prompt, samples=len(audio), engine=self.engine, model=self.model_name,
+                                 language=info.language)

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.audio.files import ASR_SAMPLE_RATE
 from assistant.domain import Segment, Transcript, Word
-from assistant.speech.asr.base import clean_segments
+from assistant.speech.asr.base import finish_transcript
 
 
 def _missing_package() -> ImportError:
@@ -75,14 +74,7 @@ class OpenAIWhisperTranscriber:
             )
             for s in result["segments"]
         )
-        segments = clean_segments(segments, prompt)
-        return Transcript(
-            text=" ".join(s.text for s in segments if s.text).strip(),
-            segments=segments,
-            duration=len(audio) / ASR_SAMPLE_RATE,
-            engine=self.engine,
-            model=self.model_name,
-        )
+        return finish_transcript(segments, prompt, samples=len(audio), engine=self.engine, model=self.model_name)
 
 
 def _load_checkpoint(path: Path):
