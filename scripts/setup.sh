@@ -35,7 +35,13 @@ install_python_packages() {
         echo "setup: installing Python packages into .venv (first time: a few minutes)"
         .venv/bin/python -m pip install -q --upgrade pip
         # constraints.txt pins torch to the CPU build; an unpinned torch pulls a multi-GB CUDA build.
-        .venv/bin/python -m pip install -q -c constraints.txt -e ".[dev]"
+        # [llm] builds llama.cpp from source the first time (~16 min on two idle cores; pip caches
+        # the wheel, so later set-ups take seconds). VIVA_SKIP_LLAMA_CPP=1 skips it: the critique
+        # then runs on transformers.
+        local extras="dev,llm"
+        [ "${VIVA_SKIP_LLAMA_CPP:-0}" = "1" ] && extras="dev"
+        CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" \
+            .venv/bin/python -m pip install -q -c constraints.txt -e ".[$extras]"
         echo "$want" > "$stamp"
     fi
 }

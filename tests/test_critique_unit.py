@@ -103,3 +103,14 @@ def test_ungraded_answers_get_no_model_critique() -> None:
     ungraded = Score(0.0, SCORE.points, (), graded=False, reason="no speech was recognised")
     critique = Critic(BrokenLLM()).critique(QUESTION, transcript_from_words([]), ungraded, None)
     assert "no speech" in critique.coaching
+
+
+def test_copies_of_the_worked_example_are_rejected() -> None:
+    from assistant.critique.prompt import EXAMPLE_ASSISTANT
+
+    parsed = parse_reply(EXAMPLE_ASSISTANT)
+    reply = (f"COACHING: {parsed.coaching} Add the decomposition into bias squared, variance and irreducible noise.\n"
+             f"IMPROVE: State the decomposition first.\nFOLLOW-UP: {parsed.follow_up}")
+    critique = checked_critique(reply, QUESTION, SCORE, TRANSCRIPT, "fake")
+    assert "learning rate" not in critique.coaching.lower() and "decomposition" in critique.coaching
+    assert critique.follow_up == "How do learning curves show high variance?"

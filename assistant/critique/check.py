@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.critique.prompt import EXAMPLE_ASSISTANT
 from assistant.domain import Critique, PointResult, PointStatus, Question, Score
 
 _LABELS = {"coaching": r"coaching", "improvement": r"improve(?:ment)?", "follow_up": r"follow[- ]?up(?: question)?"}
@@ -57,13 +58,30 @@ def _mentions(sentence: str, point: PointResult, keywords: dict[str, tuple[str, 
     return any(_normal(k) in lowered for k in keywords.get(point.point_id, ()) if len(k) > 2)
 
 
+def _ngrams(text: str, n: int = 7) -> set[tuple[str, ...]]:
+    words = _normal(text).split()
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+_EXAMPLE_NGRAMS = _ngrams(EXAMPLE_ASSISTANT)
+
+
+def copies_example(sentence: str) -> bool:
+    """Small models copy the worked example's wording (about a different question) verbatim."""
+    return bool(_ngrams(sentence) & _EXAMPLE_NGRAMS)
+
+
 def check_sentences(text: str, score: Score, transcript: str, keywords: dict[str, tuple[str, ...]]) -> tuple[str, list[str]]:
-    """Drop sentences that contradict the rubric result or invent quotes; returns (text, notes)."""
+    """Drop sentences that contradict the rubric result, invent quotes or copy the worked
+    example; returns (text, notes)."""
     missed = [p for p in score.points if p.status is PointStatus.MISS]
     covered = [p for p in score.points if p.status is PointStatus.HIT]
     said = _normal(transcript)
     kept, notes = [], []
     for sentence in _SENTENCE.split(text.strip()) if text.strip() else []:
+        if copies_example(sentence):
+            notes.append("removed a sentence copied from the prompt's worked example")
+            continue
         invented = [q for q in _QUOTE.findall(sentence) if _normal(q) not in said]
         if invented:
             notes.append(f"removed a quote the candidate never said: “{invented[0]}”")
@@ -127,7 +145,7 @@ def checked_critique(reply: str, question: Question, score: Score, transcript: s
     if len(improvement.split()) < 3:
         notes.append("improvement missing: written from the rubric")
         improvement = fallback.improvement
-    if not follow_up.endswith("?") or len(follow_up.split()) < 4:
+    if not follow_up.endswith("?") or len(follow_up.split()) < 4 or copies_example(follow_up):
         notes.append("follow-up question missing: taken from the rubric")
         follow_up = fallback.follow_up
     source = "llm" if not notes else "llm+rubric"

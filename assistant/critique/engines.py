@@ -61,14 +61,14 @@ class LlamaCppLLM:
         assert self._llama is not None
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-        metadata = self._llama.metadata
-        formatter = Jinja2ChatFormatter(template=metadata["tokenizer.chat_template"],
-                                        eos_token=self._llama.detokenize([self._llama.token_eos()]).decode(),
-                                        bos_token=self._llama.detokenize([self._llama.token_bos()]).decode())
+        # The GGUF's own chat template, rendered here so the reply can be prefilled. Generation
+        # ends at the model's end-of-turn token; the formatter's stop strings are not used (special
+        # tokens detokenize to "", which would stop at once).
+        formatter = Jinja2ChatFormatter(template=self._llama.metadata["tokenizer.chat_template"],
+                                        eos_token="", bos_token="")
         prompt = formatter(messages=messages).prompt + prefill
         with self._lock:  # one generation at a time per model
-            for chunk in self._llama.create_completion(prompt, max_tokens=max_tokens, temperature=0.0, stream=True,
-                                                       stop=formatter(messages=messages).stop):
+            for chunk in self._llama.create_completion(prompt, max_tokens=max_tokens, temperature=0.0, stream=True):
                 piece = chunk["choices"][0]["text"]
                 if piece:
                     yield piece
