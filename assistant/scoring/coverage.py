@@ -46,6 +46,9 @@ _NEGATION = re.compile(r"\b(not|no|never|isn't|aren't|doesn't|don't|didn't|won't
                        r"wrong|false|mistake|incorrect|contrary)\b|n't\b", re.I)
 
 
+MIN_CLAIM_WORDS = 6
+
+
 def negates(text: str) -> bool:
     return _NEGATION.search(text) is not None
 
@@ -101,12 +104,14 @@ class CoverageScorer:
             return ()
         point_texts = [v for p in rubric.points for v in p.variants]
         best_point_per_span = (self.embedder.encode(point_texts) @ span_vectors.T).max(axis=0)
+        # Negating spans, and spans of a few words ("The KV cache avoids that."), are not taken
+        # as stating a misconception: too little meaning for an embedding to carry a claim.
+        short = np.array([len(s.text.split()) < MIN_CLAIM_WORDS for s in spans])
         negating = np.array([negates(s.text) for s in spans])
         hits = []
         for m in rubric.misconceptions:
             sims = (self.embedder.encode(list(m.variants)) @ span_vectors.T).max(axis=0)
-            if not negates(m.text):
-                sims = np.where(negating, -1.0, sims)
+            sims = np.where(short | (negating & (not negates(m.text))), -1.0, sims)
             index = int(np.argmax(sims))
             similarity = float(sims[index])
             span = spans[index]
