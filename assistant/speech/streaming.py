@@ -40,7 +40,9 @@ class StreamingTranscriber:
         pause: float = 0.3,
         on_partial: PartialCallback | None = None,
     ) -> None:
-        self.transcriber = transcriber
+        # Chunks must keep up with speech: engines that offer a cheaper streaming mode use it.
+        variant = getattr(transcriber, "streaming_variant", None)
+        self.transcriber = variant() if variant is not None else transcriber
         self.prompt = prompt or ""
         self.min_chunk, self.max_chunk, self.pause = min_chunk, max_chunk, pause
         self.on_partial = on_partial

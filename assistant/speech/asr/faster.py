@@ -23,6 +23,7 @@ class FasterWhisperTranscriber:
         threads: int = 0,
         beam_size: int = 5,
         vad_filter: bool = False,
+        fallback: bool = True,
     ) -> None:
         self._model_path = Path(model) if model else bundled_ctranslate2_dir()
         self.model_name = "tiny.en (bundled)" if model is None else str(model)
@@ -30,6 +31,10 @@ class FasterWhisperTranscriber:
         self._threads = threads
         self._beam_size = beam_size
         self._vad_filter = vad_filter
+        # Whisper re-decodes at rising temperatures when a result looks poor. On short streaming
+        # chunks that cut mid-sentence this fired often and made a 6 s chunk take 20-30 s;
+        # `streaming_variant()` turns it off (the final batch-quality check is the scorer's).
+        self._temperatures = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0) if fallback else (0.0,)
         self._model = None
         self._lock = threading.Lock()
 
@@ -48,6 +53,14 @@ class FasterWhisperTranscriber:
                     str(self._model_path), device="cpu", compute_type=self._compute_type, cpu_threads=self._threads
                 )
 
+    def streaming_variant(self) -> FasterWhisperTranscriber:
+        """The same loaded model, decoding each chunk once (no temperature fallback)."""
+        self.load()
+        twin = FasterWhisperTranscriber.__new__(FasterWhisperTranscriber)
+        twin.__dict__.update(self.__dict__)
+        twin._temperatures = (0.0,)
+        return twin
+
     def transcribe(self, audio: np.ndarray, *, prompt: str | None = None) -> Transcript:
         self.load()
         assert self._model is not None
@@ -61,6 +74,7 @@ class FasterWhisperTranscriber:
             # answers (tests/test_real_pipeline.py); silence is caught by the quality check instead.
             vad_filter=self._vad_filter,
             condition_on_previous_text=True,
+            temperature=list(self._temperatures),
         )
         segments = tuple(
             Segment(
