@@ -60,6 +60,9 @@ def practice(
     if not no_ui:
         fail("the terminal app is not built yet; use `viva practice --no-ui`")
     svc = services()
+    if not no_critique:
+        # Load the critique model and its fixed prompt while the first answer is being given.
+        threading.Thread(target=lambda: svc.critic.warm_up(), name="viva-llm-warmup", daemon=True).start()
     for recovered in recover_unsaved_attempts(svc):
         typer.secho(f"Recovered an interrupted answer to {recovered.question_id} as attempt #{recovered.id}.", fg="yellow")
     for q in _pick_questions(svc, question or [], count):

@@ -24,6 +24,19 @@ class Critic:
         self.llm = llm
         self.max_tokens = max_tokens
 
+    def warm_up(self) -> None:
+        """Load the model and evaluate the fixed prompt prefix (system + worked example) now, e.g.
+        while the user is still answering, so the critique's first token comes sooner."""
+        if self.llm is None:
+            return
+        from assistant.critique.prompt import fixed_prefix_messages
+
+        try:
+            for _ in self.llm.stream(fixed_prefix_messages(), max_tokens=1, prefill=PREFILL):
+                pass
+        except (ModelUnavailable, OSError, RuntimeError, ValueError):
+            pass  # the real call reports the problem and falls back to the rubric
+
     def critique(self, question: Question, transcript: Transcript, score: Score, delivery: DeliveryMetrics | None,
                  on_token: TokenCallback | None = None) -> Critique:
         """Always returns feedback: from the model when it works, else from the rubric (with the reason)."""

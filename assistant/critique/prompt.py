@@ -64,3 +64,13 @@ def build_messages(question: Question, score: Score, delivery: DeliveryMetrics |
         {"role": "assistant", "content": EXAMPLE_ASSISTANT},
         {"role": "user", "content": f"{describe_result(question, score, delivery)}\n{REMINDER}"},
     ]
+
+
+def fixed_prefix_messages() -> list[dict[str, str]]:
+    """Messages sharing the longest prefix with every real prompt (for warming a prompt cache)."""
+    return [
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": f"{EXAMPLE_USER}\n{REMINDER}"},
+        {"role": "assistant", "content": EXAMPLE_ASSISTANT},
+        {"role": "user", "content": "Question:"},
+    ]
