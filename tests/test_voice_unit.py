@@ -149,7 +149,7 @@ def test_database_from_schema_version_1_is_migrated(tmp_path: Path) -> None:
     AttemptStore(database, tmp_path / "rec")
     with sqlite3.connect(database) as db:
         columns = [row[1] for row in db.execute("PRAGMA table_info(attempts)")]
-        assert "recovered" in columns and db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert {"recovered", "critique_json"} <= set(columns) and db.execute("PRAGMA user_version").fetchone()[0] == 3
 
 
 def test_missing_portaudio_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
