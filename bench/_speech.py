@@ -21,6 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from assistant.audio.files import ASR_SAMPLE_RATE, load_for_asr  # noqa: E402
+from assistant.domain import Segment, Word  # noqa: E402
+from assistant.speech.asr import base as asr_base  # noqa: E402
 from assistant.speech.asr.faster import FasterWhisperTranscriber  # noqa: E402
 from assistant.speech.tts import EspeakSynthesizer, PiperSynthesizer, write_speech  # noqa: E402
 
@@ -58,7 +60,9 @@ class SpeechCache:
 @dataclass
 class Timed:
     text: str
-    seconds: float
+    seconds: float  # wall clock
+    cpu_seconds: float  # this process, all threads: robust to other load on the machine
+    words: list[tuple[str, float, float]]  # (word, start, end) from Whisper's word timestamps
 
 
 class Recogniser:
@@ -76,19 +80,38 @@ class Recogniser:
         self.audio_seconds = 0.0
 
     def __call__(self, audio: np.ndarray, prompt: str | None = None, hotwords: str | None = None) -> Timed:
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         if hotwords is None:
-            text = self.transcriber.transcribe(audio, prompt=prompt).text
+            transcript = self.transcriber.transcribe(audio, prompt=prompt)
+            text = transcript.text
+            words = [(w.text, w.start, w.end) for s in transcript.segments for w in s.words]
         else:
             model = self.transcriber._model  # noqa: SLF001 - the bench needs the raw engine for hotwords
-            segments, _ = model.transcribe(
+            raw, _ = model.transcribe(
                 audio, language="en", initial_prompt=prompt, hotwords=hotwords, word_timestamps=True,
                 beam_size=self.transcriber._beam_size, vad_filter=False,  # noqa: SLF001
                 condition_on_previous_text=True,
             )
-            text = " ".join(s.text.strip() for s in segments if s.text.strip())
+            segments = tuple(
+                Segment(text=s.text.strip(), start=float(s.start), end=float(s.end), avg_logprob=float(s.avg_logprob),
+                        no_speech_prob=float(s.no_speech_prob),
+                        words=tuple(Word(w.word.strip(), float(w.start), float(w.end), float(w.probability))
+                                    for w in (s.words or [])))
+                for s in raw
+            )
+            # The same post-filter the product applies to its own transcripts (where it has one).
+            clean = getattr(asr_base, "clean_segments", None)
+            if clean is not None:
+                segments = clean(segments, " ".join(p for p in (prompt, hotwords) if p) or None)
+            text = " ".join(s.text for s in segments if s.text).strip()
+            words = [(w.text, w.start, w.end) for s in segments for w in s.words]
         self.audio_seconds += len(audio) / ASR_SAMPLE_RATE
-        return Timed(text, time.perf_counter() - start)
+        return Timed(text, time.perf_counter() - start, time.process_time() - cpu_start, words)
+
+    def token_count(self, text: str) -> int:
+        """Whisper tokens `text` takes (with a leading space, as in a prompt)."""
+        tokenizer = self.transcriber._model.hf_tokenizer  # noqa: SLF001
+        return len(tokenizer.encode(" " + text.strip(), add_special_tokens=False).ids)
 
 
 # --- terms -------------------------------------------------------------------------------
