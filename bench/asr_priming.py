@@ -195,7 +195,7 @@ def print_table(results: dict, title: str) -> None:
 LONG_CONDITIONS = {name: CONDITIONS[name] for name in ("unprimed", "product", "hotwords")} | {
     "product+hotwords": VARIANTS["product+hotwords"],
 }
-BUCKETS = ((0.0, 30.0), (30.0, 60.0), (60.0, float("inf")))
+BUCKETS = ((0.0, 30.0), (30.0, 60.0), (60.0, 90.0), (90.0, float("inf")))
 
 
 def long_answer(question, voice: str, cache: SpeechCache):
