@@ -1,6 +1,7 @@
 """Does Whisper keep the fillers ("um", "uh") a speaker says, and does the prompt make it?
 
     .venv/bin/python bench/asr_fillers.py [--json out.json] [--voices piper,espeak] [--spellings um/uh,erm/er]
+        [--variants]
 
 Twelve answer sentences with fillers written as a speaker says them ("Um, so the learning
 rate, uh, controls the step size."), and the same twelve without their fillers as controls,
@@ -10,6 +11,8 @@ the product's FasterWhisperTranscriber (bundled tiny.en, loaded once):
     unprimed   prompt=None
     primer     FILLER_PRIMER alone
     product    build_prompt(question, question.rubric.keywords), which starts with FILLER_PRIMER
+
+--variants adds prototype layouts of the product prompt (filler primer last, no question text).
 
 Fillers are counted with the product's count_fillers, in the source text (spoken) and in the
 transcript (detected). Recall = sum over sentences of min(detected, spoken) / spoken; extra =
@@ -57,6 +60,18 @@ SENTENCES = (
     ("cv-transfer-learning", "So, uh, I'd take a pretrained backbone, um, and fine-tune a new head."),
     ("mlops-data-drift", "Um, data drift means, uh, the input distribution changes over time."),
 )
+CONDITIONS = {
+    "unprimed": lambda q: None,
+    "primer": lambda q: FILLER_PRIMER,
+    "product": lambda q: build_prompt(q, q.rubric.keywords),
+}
+VARIANTS = {  # prototypes, not in the product
+    "product-nofiller": lambda q: build_prompt(q, q.rubric.keywords, keep_fillers=False),
+    # The product's parts with the filler primer last, right before the audio.
+    "fillers-last": lambda q: f"{q.prompt} Terms: {', '.join(q.rubric.keywords)}. {FILLER_PRIMER}",
+    # No question text: the terms, then the filler primer.
+    "terms-then-fillers": lambda q: f"Terms: {', '.join(q.rubric.keywords)}. {FILLER_PRIMER}",
+}
 SPELLINGS = {"um/uh": ("um", "uh"), "umm/uhh": ("umm", "uhh"), "erm/er": ("erm", "er")}
 
 
@@ -106,9 +121,9 @@ def run(items, voices, conditions, cache, recogniser) -> dict:
                 out = recogniser(cache.audio(voice, item["text"]), make_prompt(item["question"]))
                 records.append({"set": item["set"], "text": item["text"], "spoken": item["spoken"],
                                 "detected": sum(count_fillers(out.text).values()), "transcript": out.text,
-                                "seconds": round(out.seconds, 3)})
+                                "seconds": round(out.seconds, 3), "cpu_seconds": round(out.cpu_seconds, 3)})
             results.setdefault(voice, {})[cond] = records
-            print(f"  {voice:<7} {cond:<9} done ({sum(r['seconds'] for r in records):.1f} s)", file=sys.stderr)
+            print(f"  {voice:<7} {cond:<18} done ({sum(r['seconds'] for r in records):.1f} s)", file=sys.stderr)
     return results
 
 
@@ -120,7 +135,8 @@ def summary(records) -> dict:
             "recall": round(hit / spoken, 4) if spoken else None,
             "extra": sum(max(0, r["detected"] - r["spoken"]) for r in records),
             "sentences_with_any": sum(1 for r in records if r["detected"]),
-            "transcribe_s": round(sum(r["seconds"] for r in records), 1)}
+            "transcribe_s": round(sum(r["seconds"] for r in records), 1),
+            "transcribe_cpu_s": round(sum(r["cpu_seconds"] for r in records), 1)}
 
 
 def main() -> None:
@@ -129,11 +145,12 @@ def main() -> None:
     parser.add_argument("--voices", default="piper,espeak", help="Comma-separated: piper, espeak.")
     parser.add_argument("--spellings", default=",".join(SPELLINGS),
                         help=f"Comma-separated filler spellings to test, from: {', '.join(SPELLINGS)}.")
+    parser.add_argument("--variants", action="store_true", help="Also try prototype prompt layouts (slower).")
     args = parser.parse_args()
     voices = [v.strip() for v in args.voices.split(",") if v.strip()]
     spellings = [s.strip() for s in args.spellings.split(",") if s.strip()]
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     bank = Services().bank
     items = []
     for spelling in spellings:
@@ -152,11 +169,7 @@ def main() -> None:
         for item in items:
             cache.audio(voice, item["text"])
     recogniser = Recogniser()
-    conditions = {
-        "unprimed": lambda q: None,
-        "primer": lambda q: FILLER_PRIMER,
-        "product": lambda q: build_prompt(q, q.rubric.keywords),
-    }
+    conditions = dict(CONDITIONS) | (VARIANTS if args.variants else {})
     results = run(items, voices, conditions, cache, recogniser)
     table = {voice: {cond: {s: summary([r for r in records if r["set"] == s]) for s in [*spellings, "control"]}
                      for cond, records in by_cond.items()} for voice, by_cond in results.items()}
@@ -169,6 +182,7 @@ def main() -> None:
         "results": results,
         "synth_s": round(cache.synth_seconds, 1),
         "total_s": round(time.perf_counter() - started, 1),
+        "total_cpu_s": round(time.process_time() - cpu_started, 1),
     }
 
     print(f"model: {report['model']}; FILLER_PRIMER = {FILLER_PRIMER!r}")
@@ -178,18 +192,20 @@ def main() -> None:
     n = len(SENTENCES)
     print(f"\n{n} sentences per spelling ({sum(i['spoken'] for i in items if i['set'] == spellings[0])} fillers), "
           f"{n} filler-free controls; audio: " + ", ".join(f"{v} {a} s" for v, a in report["audio_s"].items()))
-    print(f"{'voice':<7} {'condition':<9} " + " ".join(f"{s + ' recall':>17}" for s in spellings)
-          + f" {'extra':>6} {'false (ctrl)':>13} {'time s':>7}")
+    print(f"{'voice':<7} {'condition':<18} " + " ".join(f"{s + ' recall':>17}" for s in spellings)
+          + f" {'extra':>6} {'false (ctrl)':>13} {'wall s':>7} {'cpu s':>7}")
     for voice, by_cond in table.items():
         for cond, by_set in by_cond.items():
             cells = [f"{by_set[s]['recall']:.0%} {by_set[s]['hit']:>2}/{by_set[s]['spoken']:<2}" for s in spellings]
             extra = sum(by_set[s]["extra"] for s in spellings)
             control = by_set["control"]
             seconds = sum(by_set[s]["transcribe_s"] for s in by_set)
-            print(f"{voice:<7} {cond:<9} " + " ".join(f"{c:>17}" for c in cells)
+            cpu = sum(by_set[s]["transcribe_cpu_s"] for s in by_set)
+            print(f"{voice:<7} {cond:<18} " + " ".join(f"{c:>17}" for c in cells)
                   + f" {extra:>6} {control['detected']:>5} in {control['sentences_with_any']:>2}/{control['sentences']:<2}"
-                  f" {seconds:>7.1f}")
-    print(f"\nsynthesis {report['synth_s']} s (0 when cached), total {report['total_s']} s")
+                  f" {seconds:>7.1f} {cpu:>7.1f}")
+    print(f"\nsynthesis {report['synth_s']} s (0 when cached), total {report['total_s']} s wall, "
+          f"{report['total_cpu_s']} s cpu")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2, default=str))
 

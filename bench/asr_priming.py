@@ -108,6 +108,8 @@ VARIANTS = {
     "terms-then-question": lambda q, kw, own, rare: (f"Terms: {joined(kw)}. {q.prompt}", None),
     # Question and terms, the filler primer last (right before the audio).
     "fillers-last": lambda q, kw, own, rare: (f"{q.prompt} Terms: {joined(kw)}. {FILLER_PRIMER}", None),
+    # The terms, then the filler primer (no question text).
+    "terms-then-fillers": lambda q, kw, own, rare: (f"Terms: {joined(kw)}. {FILLER_PRIMER}", None),
     # Only the keywords that Whisper's tokenizer splits (the technical ones), as the product formats them.
     "product-rare-terms": lambda q, kw, own, rare: (build_prompt(q, rare), None),
     # The product prompt plus the same keywords as hotwords (given to every 30-second window).
