@@ -205,3 +205,6 @@ class Attempt:
     id: int | None = None
     recovered: bool = False  # rebuilt from a recording a crash or kill interrupted
     critique: Critique | None = None
+    # The follow-up question this answers (a second turn on the same question), else None.
+    # Scored against the main question's rubric; the schedule counts only main answers.
+    follow_up: str | None = None

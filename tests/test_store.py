@@ -36,6 +36,16 @@ def test_save_and_read_back_with_audio_and_sidecar(tmp_path: Path) -> None:
     assert [r.id for r in store.list()] == [1]
 
 
+def test_a_follow_up_answer_keeps_its_follow_up_question(tmp_path: Path) -> None:
+    store = AttemptStore(tmp_path / "viva.sqlite3", tmp_path / "rec")
+    attempt = make_attempt()
+    attempt.follow_up = "How would you detect high variance in practice?"
+    saved = store.save(attempt)
+    assert store.get(saved.id).follow_up == attempt.follow_up
+    assert store.list()[0].follow_up == attempt.follow_up
+    assert store.get(store.save(make_attempt()).id).follow_up is None
+
+
 def test_list_filters_and_orders_newest_first(tmp_path: Path) -> None:
     store = AttemptStore(tmp_path / "viva.sqlite3", tmp_path / "rec")
     store.save(make_attempt("a", "2026-11-01T10:00:00+00:00"))

@@ -137,6 +137,7 @@ def test_recovered_recording_becomes_a_saved_attempt(tmp_path: Path) -> None:
 
 def test_database_from_schema_version_1_is_migrated(tmp_path: Path) -> None:
     from assistant.store import AttemptStore
+    from assistant.store.attempts import SCHEMA_VERSION
 
     database = tmp_path / "viva.sqlite3"
     with sqlite3.connect(database) as db:
@@ -149,7 +150,8 @@ def test_database_from_schema_version_1_is_migrated(tmp_path: Path) -> None:
     AttemptStore(database, tmp_path / "rec")
     with sqlite3.connect(database) as db:
         columns = [row[1] for row in db.execute("PRAGMA table_info(attempts)")]
-        assert {"recovered", "critique_json"} <= set(columns) and db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert {"recovered", "critique_json", "follow_up"} <= set(columns)
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def test_missing_portaudio_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:

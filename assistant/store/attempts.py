@@ -20,7 +20,7 @@ from assistant.domain import Attempt, Critique, DeliveryMetrics, Score, Transcri
 from assistant.store.files import atomic_copy, atomic_write_text
 from assistant.store.serialize import from_json, to_data, to_json
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS attempts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -36,7 +36,8 @@ _SCHEMA = (
     delivery_json TEXT,
     engines_json TEXT NOT NULL,
     recovered INTEGER NOT NULL DEFAULT 0,
-    critique_json TEXT
+    critique_json TEXT,
+    follow_up TEXT
 )""",
     "CREATE INDEX IF NOT EXISTS attempts_question ON attempts(question_id, created_at)",
 )
@@ -45,6 +46,7 @@ _SCHEMA = (
 _MIGRATIONS = {
     2: "ALTER TABLE attempts ADD COLUMN recovered INTEGER NOT NULL DEFAULT 0",
     3: "ALTER TABLE attempts ADD COLUMN critique_json TEXT",
+    4: "ALTER TABLE attempts ADD COLUMN follow_up TEXT",
 }
 
 
@@ -59,6 +61,7 @@ class StoredAttempt:
     graded: bool
     duration: float
     audio_path: str | None
+    follow_up: str | None = None
 
 
 class AttemptStore:
@@ -110,8 +113,8 @@ class AttemptStore:
         with self._connect() as db:
             cursor = db.execute(
                 "INSERT INTO attempts (question_id, created_at, audio_path, duration, transcript_text, score, graded,"
-                " transcript_json, score_json, delivery_json, engines_json, recovered, critique_json)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " transcript_json, score_json, delivery_json, engines_json, recovered, critique_json, follow_up)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     attempt.question_id, attempt.created_at,
                     str(attempt.audio_path) if attempt.audio_path else None,
@@ -119,6 +122,7 @@ class AttemptStore:
                     int(attempt.score.graded), to_json(attempt.transcript), to_json(attempt.score),
                     to_json(attempt.delivery) if attempt.delivery else None, json.dumps(attempt.engine_versions),
                     int(attempt.recovered), to_json(attempt.critique) if attempt.critique else None,
+                    attempt.follow_up,
                 ),
             )
             attempt.id = int(cursor.lastrowid or 0)
@@ -158,7 +162,7 @@ class AttemptStore:
         return target
 
     def list(self, *, question_id: str | None = None, limit: int | None = None) -> list[StoredAttempt]:
-        sql = "SELECT id, question_id, created_at, score, graded, duration, audio_path FROM attempts"
+        sql = "SELECT id, question_id, created_at, score, graded, duration, audio_path, follow_up FROM attempts"
         params: list[object] = []
         if question_id:
             sql += " WHERE question_id = ?"
@@ -169,13 +173,13 @@ class AttemptStore:
             params.append(limit)
         with self._connect() as db:
             rows = db.execute(sql, params).fetchall()
-        return [StoredAttempt(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6]) for r in rows]
+        return [StoredAttempt(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7]) for r in rows]
 
     def get(self, attempt_id: int) -> Attempt:
         with self._connect() as db:
             row = db.execute(
                 "SELECT id, question_id, created_at, audio_path, transcript_json, score_json, delivery_json, engines_json,"
-                " recovered, critique_json FROM attempts WHERE id = ?",
+                " recovered, critique_json, follow_up FROM attempts WHERE id = ?",
                 (attempt_id,),
             ).fetchone()
         if row is None:
@@ -184,7 +188,7 @@ class AttemptStore:
             id=row[0], question_id=row[1], created_at=row[2], audio_path=Path(row[3]) if row[3] else None,
             transcript=from_json(Transcript, row[4]), score=from_json(Score, row[5]),
             delivery=from_json(DeliveryMetrics, row[6]) if row[6] else None, engine_versions=json.loads(row[7]),
-            recovered=bool(row[8]), critique=from_json(Critique, row[9]) if row[9] else None,
+            recovered=bool(row[8]), critique=from_json(Critique, row[9]) if row[9] else None, follow_up=row[10],
         )
 
     def count(self) -> int:
@@ -204,6 +208,7 @@ def attempt_to_data(attempt: Attempt) -> dict:
         "engine_versions": attempt.engine_versions,
         "recovered": attempt.recovered,
         "critique": to_data(attempt.critique) if attempt.critique else None,
+        "follow_up": attempt.follow_up,
     }
 
 
