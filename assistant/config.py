@@ -133,6 +133,16 @@ class Settings(BaseSettings):
     llm_threads: int = 0
     """CPU threads for the critique model; 0: all cores."""
 
+    plan_start: date | None = None
+    """First day of the 12-week plan (YYYY-MM-DD). Empty: the day of your first saved attempt (today
+    before you have one), so the plan starts when you do."""
+
+    daily_size: int = Field(default=6, ge=3, le=10)
+    """Questions in a day's session (`viva today`); 5-7 is the recommended range."""
+
+    mock_questions: int = Field(default=5, ge=3, le=10)
+    """Main questions in a mock interview (each followed by a follow-up); one is always system design."""
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -147,6 +157,11 @@ class Settings(BaseSettings):
     @property
     def database_path(self) -> Path:
         return self.data_dir / "viva.sqlite3"
+
+    @property
+    def notes_dir(self) -> Path:
+        """The personal wiki: one Markdown file per question."""
+        return self.data_dir / "notes"
 
     @property
     def audio_dir(self) -> Path:

@@ -114,6 +114,22 @@ class AnswerSession:
 
     def start(self) -> None:
         self.recorder.start()
+        if self.question.rubric is not None:
+            # Cold scoring (embedding model + rubric phrasings) takes seconds; do it while the
+            # user speaks so the result is ready moments after they stop.
+            threading.Thread(target=self.services.scorer.prepare, args=(self.question.rubric,),
+                             name="viva-score-prep", daemon=True).start()
+
+    @property
+    def level(self) -> float:
+        return self.recorder.level
+
+    @property
+    def elapsed(self) -> float:
+        return self.recorder.elapsed
+
+    def request_stop(self) -> None:
+        self.stop_requested.set()
 
     def wait(self, poll: float = 0.05) -> str:
         """Block until the answer ends; returns why: key, silence or time-limit."""

@@ -46,5 +46,11 @@ class Services:
         return Critic(make_llm(self.settings), max_tokens=self.settings.llm_max_tokens)
 
     @cached_property
+    def notes(self):  # -> NoteStore
+        from assistant.notes import NoteStore
+
+        return NoteStore(self.settings.notes_dir)
+
+    @cached_property
     def store(self) -> AttemptStore:
         return AttemptStore(self.settings.database_path, self.settings.audio_dir)

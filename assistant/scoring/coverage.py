@@ -67,6 +67,14 @@ class CoverageScorer:
         self.embedder = embedder
         self.thresholds = thresholds or Thresholds()
 
+    def prepare(self, rubric: Rubric) -> None:
+        """Load the model and embed the rubric's phrasings now (e.g. while the question is
+        spoken), so scoring after the user stops costs only the answer's own sentences."""
+        texts = [v for p in rubric.points for v in p.variants]
+        texts += [v for m in rubric.misconceptions for v in m.variants]
+        if texts:
+            self.embedder.encode(texts)
+
     def score(self, rubric: Rubric, sentences: list[Span]) -> Score:
         spans = with_neighbour_pairs(sentences)
         if not spans:

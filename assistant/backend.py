@@ -1,0 +1,174 @@
+"""What the terminal app needs from the core, behind one small interface.
+
+The app talks only to a `Backend`: speak a question, record one answer (live level, elapsed
+time, partial transcript), score and save it, stream a critique, play a recording, prepare
+models. `LocalBackend` runs the real engines; tests hand the app a fake with the same
+methods, so every screen is testable without audio devices or models.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from assistant.domain import Attempt, Question
+from assistant.services import Services
+
+ProgressCallback = Callable[[str, float], None]  # (what is loading, fraction done 0..1)
+TokenCallback = Callable[[str], None]
+PartialCallback = Callable[[str], None]
+
+
+class LiveAnswer(Protocol):
+    """One answer being recorded. Audio goes to disk as it is spoken (see AnswerSession)."""
+
+    @property
+    def level(self) -> float: ...  # input RMS, 0..1
+
+    @property
+    def elapsed(self) -> float: ...  # seconds recorded
+
+    max_seconds: float
+
+    def request_stop(self) -> None: ...
+
+    def wait(self) -> str: ...  # blocks until the answer ends: "key", "silence" or "time-limit"
+
+    def finish(self) -> Attempt: ...  # stop, transcribe what is left, score, save
+
+
+class SoundPlayer(Protocol):
+    position: float
+
+    @property
+    def playing(self) -> bool: ...
+
+    def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class TodayItem:
+    question_id: str
+    reason: str  # "review", "new" or "interleave"
+
+
+class Backend(Protocol):
+    services: Services
+
+    def prepare_models(self, on_progress: ProgressCallback) -> None: ...
+
+    def recover(self) -> list[Attempt]: ...
+
+    def speak(self, text: str) -> str | None: ...  # None when speaking started, else why not
+
+    def stop_speaking(self) -> None: ...
+
+    def begin_answer(self, question: Question, on_partial: PartialCallback) -> LiveAnswer: ...
+
+    def critique(self, attempt: Attempt, question: Question, on_token: TokenCallback) -> Attempt: ...
+
+    def play(self, attempt: Attempt) -> SoundPlayer: ...
+
+    def todays_questions(self, today: date) -> list[TodayItem]: ...
+
+
+class LocalBackend:
+    """The real engines, each loaded lazily and once (Services caches them)."""
+
+    def __init__(self, services: Services | None = None) -> None:
+        self.services = services or Services()
+        self._speaker = None
+        self._lock = threading.Lock()
+
+    def prepare_models(self, on_progress: ProgressCallback) -> None:
+        """Load every model now, so the first practice turn does not wait (call off the UI thread)."""
+        import numpy as np
+
+        svc = self.services
+        steps: list[tuple[str, Callable[[], object]]] = [
+            ("question bank", lambda: svc.bank),
+            ("speech recognition", lambda: svc.transcriber.transcribe(np.zeros(16000, dtype=np.float32))),
+            ("answer scoring", lambda: svc.embedder.encode(["warm up"])),
+            ("question voice", self._load_voice),
+            ("critique model", lambda: svc.critic.warm_up()),
+        ]
+        for index, (name, load) in enumerate(steps):
+            on_progress(name, index / len(steps))
+            load()
+        on_progress("ready", 1.0)
+
+    def _load_voice(self) -> None:
+        speaker = self._get_speaker()
+        load = getattr(speaker.synthesizer, "load", None)
+        if load is not None:
+            load()
+
+    def _get_speaker(self):
+        from assistant.audio.playback import Player
+        from assistant.speech.tts import Speaker, make_synthesizer
+
+        with self._lock:
+            if self._speaker is None:
+                s = self.services.settings
+                self._speaker = Speaker(make_synthesizer(s.tts_engine, s.tts_voice, s.tts_rate), Player(s.output_device))
+            return self._speaker
+
+    def recover(self) -> list[Attempt]:
+        from assistant.practice import recover_unsaved_attempts
+
+        return recover_unsaved_attempts(self.services)
+
+    def speak(self, text: str) -> str | None:
+        from assistant.audio.devices import AudioDeviceError
+        from assistant.speech.tts import TTSUnavailable
+
+        try:
+            self._get_speaker().say(text)
+        except (TTSUnavailable, AudioDeviceError) as exc:
+            return str(exc)
+        return None
+
+    def stop_speaking(self) -> None:
+        if self._speaker is not None:
+            self._speaker.stop()
+
+    def begin_answer(self, question: Question, on_partial: PartialCallback) -> LiveAnswer:
+        from assistant.practice import AnswerSession
+
+        session = AnswerSession(self.services, question, on_partial=on_partial)
+        session.start()  # raises AudioDeviceError with the fix when there is no microphone
+        return session
+
+    def critique(self, attempt: Attempt, question: Question, on_token: TokenCallback) -> Attempt:
+        from assistant.practice import add_critique
+
+        return add_critique(self.services, attempt, question, on_token=on_token)
+
+    def play(self, attempt: Attempt) -> SoundPlayer:
+        from assistant.audio.files import AudioError
+        from assistant.audio.playback import Player
+
+        if attempt.audio_path is None or not attempt.audio_path.exists():
+            raise AudioError(f"the recording of attempt #{attempt.id} is missing ({attempt.audio_path})")
+        player = Player(self.services.settings.output_device)
+        player.play_file(attempt.audio_path, block=False)
+        return player
+
+    def todays_questions(self, today: date) -> list[TodayItem]:
+        return todays_questions(self.services, today)
+
+
+def todays_questions(services: Services, today: date) -> list[TodayItem]:
+    """Today's questions from the study plan; while it does not exist, a stable random pick."""
+    try:
+        from assistant.schedule.today import todays_questions as planned
+    except ImportError:
+        planned = None
+    if planned is not None:
+        return [TodayItem(i.question_id, i.reason) for i in planned(services, today)]
+    pool = sorted(services.bank.questions)
+    return [TodayItem(q, "new") for q in random.Random(today.toordinal()).sample(pool, min(6, len(pool)))]
