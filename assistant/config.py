@@ -7,6 +7,7 @@ file (`viva config path` shows where), defaults.
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
