@@ -20,7 +20,13 @@ from assistant.domain import Attempt, Critique, DeliveryMetrics, Score, Transcri
 from assistant.store.files import atomic_copy, atomic_write_text
 from assistant.store.serialize import from_json, to_data, to_json
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
+# The user's own review rating for an attempt (`viva rate`), which wins over the derived one.
+_RATINGS_TABLE = """CREATE TABLE IF NOT EXISTS rating_overrides (
+    attempt_id INTEGER PRIMARY KEY,
+    rating TEXT NOT NULL,
+    set_at TEXT NOT NULL
+)"""
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS attempts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -40,6 +46,7 @@ _SCHEMA = (
     follow_up TEXT
 )""",
     "CREATE INDEX IF NOT EXISTS attempts_question ON attempts(question_id, created_at)",
+    _RATINGS_TABLE,
 )
 # Applied in order to existing databases whose user_version is below the key; new databases
 # get _SCHEMA, which already has every column.
@@ -47,6 +54,7 @@ _MIGRATIONS = {
     2: "ALTER TABLE attempts ADD COLUMN recovered INTEGER NOT NULL DEFAULT 0",
     3: "ALTER TABLE attempts ADD COLUMN critique_json TEXT",
     4: "ALTER TABLE attempts ADD COLUMN follow_up TEXT",
+    5: _RATINGS_TABLE,
 }
 
 
@@ -194,6 +202,45 @@ class AttemptStore:
     def count(self) -> int:
         with self._connect() as db:
             return int(db.execute("SELECT COUNT(*) FROM attempts").fetchone()[0])
+
+    def results(self) -> list[AttemptResult]:
+        """Every attempt's score and delivery, oldest first (no transcripts: scheduling and
+        progress replay the whole history, and the transcripts are most of the bytes)."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT id, question_id, created_at, duration, score_json, delivery_json, follow_up FROM attempts"
+                " ORDER BY created_at, id"
+            ).fetchall()
+        return [AttemptResult(r[0], r[1], r[2], r[3], from_json(Score, r[4]),
+                              from_json(DeliveryMetrics, r[5]) if r[5] else None, r[6]) for r in rows]
+
+    def set_rating_override(self, attempt_id: int, rating: str | None) -> None:
+        """Record the user's review rating for an attempt; None removes it."""
+        with self._connect() as db:
+            if db.execute("SELECT 1 FROM attempts WHERE id = ?", (attempt_id,)).fetchone() is None:
+                raise KeyError(f"no attempt with id {attempt_id}; `viva history` lists them")
+            if rating is None:
+                db.execute("DELETE FROM rating_overrides WHERE attempt_id = ?", (attempt_id,))
+            else:
+                db.execute("INSERT OR REPLACE INTO rating_overrides (attempt_id, rating, set_at) VALUES (?,?,?)",
+                           (attempt_id, rating, now_iso()))
+
+    def rating_overrides(self) -> dict[int, str]:
+        with self._connect() as db:
+            return dict(db.execute("SELECT attempt_id, rating FROM rating_overrides").fetchall())
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    """What scheduling and progress need from an attempt (see AttemptStore.results)."""
+
+    id: int
+    question_id: str
+    created_at: str
+    duration: float
+    score: Score
+    delivery: DeliveryMetrics | None
+    follow_up: str | None = None
 
 
 def attempt_to_data(attempt: Attempt) -> dict:
