@@ -52,10 +52,10 @@ def practice(
     device: str | None = typer.Option(None, "--device", "-d", help="Input device (see `viva devices`)."),
     quiet: bool = typer.Option(False, "--quiet", help="Don't speak the questions."),
     no_critique: bool = typer.Option(False, "--no-critique", help="Skip the LLM coaching (rubric result only)."),
+    today: bool = typer.Option(False, "--today", help="Today's questions from the study plan not yet answered."),
 ) -> None:
     """Answer questions out loud: speak, record until Enter/silence/limit, transcribe live, score, save."""
-    from assistant.audio.devices import AudioDeviceError
-    from assistant.practice import AnswerSession, add_critique, recover_unsaved_attempts
+    from assistant.practice import recover_unsaved_attempts
 
     if not no_ui:
         fail("the terminal app is not built yet; use `viva practice --no-ui`")
@@ -65,26 +65,48 @@ def practice(
         threading.Thread(target=lambda: svc.critic.warm_up(), name="viva-llm-warmup", daemon=True).start()
     for recovered in recover_unsaved_attempts(svc):
         typer.secho(f"Recovered an interrupted answer to {recovered.question_id} as attempt #{recovered.id}.", fg="yellow")
+    if today:
+        from datetime import date
+
+        from assistant.schedule.today import todays_questions
+
+        question = [i.question_id for i in todays_questions(svc, date.today()) if not i.done]
+        if not question:
+            typer.secho("All of today's questions are answered (`viva today`).", fg="green")
+            return
     for q in _pick_questions(svc, question or [], count):
-        _ask(svc, q, quiet)
-        session = AnswerSession(svc, q, device=device, max_seconds=max_seconds, on_partial=_show_partial)
-        try:
-            session.start()
-        except AudioDeviceError as exc:
-            fail(str(exc))
-        enter = wait_for_enter()
-        threading.Thread(target=lambda: (enter.wait(), session.stop_requested.set()), daemon=True).start()
-        typer.echo("● recording…", err=True)
-        try:
-            reason = session.wait()
-        except KeyboardInterrupt:
-            reason = "interrupted"
-        typer.echo(f"\n■ stopped ({reason}); scoring…", err=True)
-        attempt = session.finish()
-        print_attempt(attempt, q)
-        if not no_critique:
-            attempt = add_critique(svc, attempt, q, on_token=stream_token)
-            print_critique(attempt.critique)
+        answer_one(svc, q, device=device, max_seconds=max_seconds, quiet=quiet, critique=not no_critique)
+
+
+def answer_one(svc, q, *, device: str | None, max_seconds: float | None, quiet: bool, critique: bool,
+               follow_up: str | None = None):  # -> Attempt
+    """Ask one question (or one of its follow-ups), record, score, save, print; shared by `viva mock`."""
+    from dataclasses import replace
+
+    from assistant.audio.devices import AudioDeviceError
+    from assistant.practice import AnswerSession, add_critique
+
+    _ask(svc, replace(q, prompt=follow_up) if follow_up else q, quiet)
+    extra = {"follow_up": follow_up} if follow_up else {}
+    session = AnswerSession(svc, q, device=device, max_seconds=max_seconds, on_partial=_show_partial, **extra)
+    try:
+        session.start()
+    except AudioDeviceError as exc:
+        fail(str(exc))
+    enter = wait_for_enter()
+    threading.Thread(target=lambda: (enter.wait(), session.stop_requested.set()), daemon=True).start()
+    typer.echo("● recording…", err=True)
+    try:
+        reason = session.wait()
+    except KeyboardInterrupt:
+        reason = "interrupted"
+    typer.echo(f"\n■ stopped ({reason}); scoring…", err=True)
+    attempt = session.finish()
+    print_attempt(attempt, q)
+    if critique:
+        attempt = add_critique(svc, attempt, q, on_token=stream_token)
+        print_critique(attempt.critique)
+    return attempt
 
 
 def _show_partial(text: str) -> None:
