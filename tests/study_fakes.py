@@ -39,3 +39,33 @@ def scripted_attempt(question: Question, day: date, quality: float, *, minute: i
     transcript = transcript_from_words([("answer", 0.5, duration)])
     return Attempt(question.id, created, None, transcript, score, delivery(duration, question.time_limit),
                    {"asr": "scripted"}, follow_up=follow_up)
+
+
+_BANK = None
+
+
+def bundled_bank():
+    """The real bundled bank, loaded once per test session (it is read-only)."""
+    global _BANK
+    if _BANK is None:
+        from assistant.bank import load_bank
+        from assistant.config import Settings
+
+        settings = Settings()
+        _BANK = load_bank(settings.question_dir, settings.rubric_dir)
+    return _BANK
+
+
+def study_services(monkeypatch=None, **settings):
+    """Services on the isolated user dirs (tests/conftest.py) with the bank preloaded; with
+    `monkeypatch`, the study-plan commands use it too (each CLI call would reload the bank)."""
+    from assistant.cli import mock, plan, progress, wiki
+    from assistant.config import Settings
+    from assistant.services import Services
+
+    svc = Services(settings=Settings(**settings))
+    svc.__dict__["bank"] = bundled_bank()
+    if monkeypatch is not None:
+        for module in (mock, plan, progress, wiki):
+            monkeypatch.setattr(module, "services", lambda engine=None: svc)
+    return svc

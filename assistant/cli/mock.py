@@ -46,17 +46,23 @@ def mock(
         if not show:
             typer.echo("\nRun it with `viva mock --no-ui` (the app's mock mode comes with the app).")
         return
+    import contextlib
+    import sys
+
     from assistant.cli.practice import answer_one
 
+    # With --json, stdout carries only the final score; the running commentary goes to stderr.
+    commentary = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
     answers = {}
     number = 0
     for turn in interview.turns:
         q = svc.bank.get(turn.question_id)
         number += turn.kind == "question"
         label = "Follow-up" if turn.kind == "follow-up" else f"Question {number} of {len(interview.questions)}"
-        typer.secho(f"\n— {label} ({turn.topic}, {turn.time_limit}s) —", fg="cyan")
-        answers[turn.index] = answer_one(svc, q, device=device, max_seconds=turn.time_limit, quiet=quiet,
-                                         critique=False, follow_up=turn.prompt if turn.kind == "follow-up" else None)
+        with commentary:
+            typer.secho(f"\n— {label} ({turn.topic}, {turn.time_limit}s) —", fg="cyan")
+            answers[turn.index] = answer_one(svc, q, device=device, max_seconds=turn.time_limit, quiet=quiet,
+                                             critique=False, follow_up=turn.prompt if turn.kind == "follow-up" else None)
     result = score_mock(interview, answers)
     if as_json:
         print_json(to_data(result))

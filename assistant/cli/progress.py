@@ -7,7 +7,7 @@ import typer
 from assistant.cli.app import app, print_json, services
 from assistant.cli.plan import _ON_HELP, on_day
 
-WIDTH = 78  # charts fit an 80-column terminal
+WIDTH = 76  # every line fits an 80-column terminal
 
 
 @app.command()
@@ -27,8 +27,8 @@ def progress(
     where = "review mode" if p.plan.review_mode else f"week {p.plan.week} of 12, phase {p.plan.phase}"
     mastery = f"{p.mastery:.0f}/100" if p.mastery is not None else "-"
     typer.secho(f"{p.today:%a %d %b %Y} · {where} · mastery {mastery}", bold=True)
-    typer.echo(f"Streak {p.streak} day(s) · {p.days_practised} day(s) practised · {p.answers} answers · "
-               f"{p.speaking_seconds / 60:.0f} min spoken · {p.due_today} review(s) due")
+    typer.echo(f"Streak {p.streak} · days practised {p.days_practised} · answers {p.answers} · "
+               f"spoken {p.speaking_seconds / 60:.0f} min · reviews due {p.due_today}")
     typer.echo(f"\n  {'topic':<28}{'seen':>10}{'mastery':>9}{'trend':>8}")
     for t in p.topics:
         m = f"{t.mastery:.0f}" if t.mastery is not None else "-"
@@ -38,7 +38,7 @@ def progress(
         typer.secho("\nWeakest points (latest answers)", bold=True)
         for w in p.weakest:
             flag = "!" if w.critical else " "
-            text = w.text if len(w.text) <= 52 else w.text[:51] + "…"
+            text = w.text if len(w.text) <= 50 else w.text[:49] + "…"
             typer.echo(f" {flag}{w.credit * 100:>4.0f}%  {w.question_id[:18]:<18} {text}")
     if not no_charts and p.answers:
         typer.echo("\n" + _charts(p))
