@@ -97,3 +97,15 @@ def test_viva_mock_no_ui_asks_every_turn_and_scores_the_whole(svc, monkeypatch: 
     assert "Mock interview: 100/100 (strong)" in result.stdout and "follow-ups answered" in result.stdout
     data = json.loads(run("mock", "--no-ui", "--count", "3", "--json", "--on", "2026-01-05").stdout)
     assert data["overall"] == 100.0 and len(data["questions"]) == 3
+
+
+def test_viva_practice_today_stops_when_the_day_is_done(svc, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.cli import practice
+    from assistant.schedule.today import todays_questions
+
+    monkeypatch.setattr(practice, "services", lambda engine=None: svc)
+    today = date.today()
+    for minute, item in enumerate(todays_questions(svc, today)):
+        svc.store.save(scripted_attempt(svc.bank.get(item.question_id), today, 0.9, minute=minute))
+    result = run("practice", "--no-ui", "--today", "--no-critique", "--quiet")
+    assert "All of today's questions are answered" in result.stdout

@@ -12,7 +12,7 @@ is deterministic, costs microseconds per attempt, and leaves nothing to lose or 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
 from functools import cache
 
@@ -100,15 +100,11 @@ def _scheduler():
 
 
 def _at(day: date) -> datetime:
-    from datetime import timezone
-
     return datetime.combine(day, time(12), tzinfo=timezone.utc)
 
 
 def card_states(history: History, before: date | None = None) -> dict[str, CardState]:
     """Replay graded answers (made before `before`, if given) into one FSRS card per question."""
-    from datetime import timezone
-
     from fsrs import Card, Rating as FsrsRating
 
     scheduler = _scheduler()
@@ -116,7 +112,7 @@ def card_states(history: History, before: date | None = None) -> dict[str, CardS
     for result in history.main_answers:
         day = attempt_day(result.created_at)
         if before is not None and day >= before:
-            break
+            continue
         override = history.overrides.get(result.id)
         rating = Rating(override) if override else derive_rating(result.score, result.delivery)
         if rating is None:
