@@ -25,9 +25,19 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 CHECKOUT_DIR = PACKAGE_DIR.parent
 
 
+BUNDLED_BANK_DIR = PACKAGE_DIR / "_bundled"
+"""Where a built wheel carries question_bank/ and rubrics/ (copied there by setup.py's build step)."""
+
+
 def running_from_checkout() -> bool:
     """True when the package sits in a source tree (the bank beside it, a git checkout)."""
     return (CHECKOUT_DIR / "question_bank").is_dir() and (CHECKOUT_DIR / "pyproject.toml").is_file()
+
+
+def _bank_root() -> Path:
+    # The checkout's own top-level directories when run from source (edits show at once),
+    # else the package data of an installed wheel.
+    return CHECKOUT_DIR if running_from_checkout() else BUNDLED_BANK_DIR
 
 
 def config_file() -> Path:
@@ -55,11 +65,16 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_cache_dir(APP_NAME)))
     """Converted and assembled models (e.g. the openai-whisper checkpoint made by `viva models convert`)."""
 
-    question_dir: Path = CHECKOUT_DIR / "question_bank"
+    question_dir: Path = Field(default_factory=lambda: _bank_root() / "question_bank")
     """The built-in question bank (one YAML file per topic)."""
 
-    rubric_dir: Path = CHECKOUT_DIR / "rubrics"
+    rubric_dir: Path = Field(default_factory=lambda: _bank_root() / "rubrics")
     """Rubric points per question id, plus rubrics/templates/."""
+
+    user_bank_dirs: list[Path] = Field(default_factory=list)
+    """Your own question banks, each a directory with questions/ and rubrics/ in the built-in format;
+    its name is the namespace of its ids (acme/feature-store). Every directory in data_dir/banks/
+    is loaded too. Environment: VIVA_USER_BANK_DIRS='["/path/acme"]'."""
 
     asr_engine: Literal["faster-whisper", "openai-whisper"] = "faster-whisper"
     """Speech recognition engine."""
@@ -171,6 +186,21 @@ class Settings(BaseSettings):
         if running_from_checkout():
             return CHECKOUT_DIR / "recordings"
         return self.data_dir / "recordings"
+
+    @property
+    def banks_dir(self) -> Path:
+        """Home of the user's own banks: `viva bank new/import` write here; each sub-directory loads."""
+        return self.data_dir / "banks"
+
+    @property
+    def user_banks(self) -> list[Path]:
+        """Every user bank to load: the sub-directories of banks_dir, then user_bank_dirs."""
+        found = sorted(p for p in self.banks_dir.iterdir() if p.is_dir() and not p.name.startswith(".")) \
+            if self.banks_dir.is_dir() else []
+        seen: dict[Path, None] = {}
+        for directory in (*found, *(d.expanduser() for d in self.user_bank_dirs)):
+            seen.setdefault(directory.resolve(), None)
+        return list(seen)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -52,9 +52,13 @@ class Rubric:
         return tuple(seen)
 
 
+BUILT_IN = "built-in"
+"""`Question.source` of the bank that ships with Viva; a user bank's source is its namespace."""
+
+
 @dataclass(frozen=True)
 class Question:
-    id: str
+    id: str  # a user bank's questions are "<namespace>/<id>", so they never collide with built-in ones
     topic: str
     phase: int
     kind: str
@@ -66,6 +70,7 @@ class Question:
     tags: tuple[str, ...] = ()
     source_file: Path | None = None
     rubric: Rubric | None = None
+    source: str = BUILT_IN
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ class Services:
 
     @cached_property
     def bank(self) -> Bank:
-        return load_bank(self.settings.question_dir, self.settings.rubric_dir)
+        return load_bank(self.settings.question_dir, self.settings.rubric_dir, self.settings.user_banks)
 
     @cached_property
     def transcriber(self) -> Transcriber:

@@ -1,12 +1,13 @@
 """Load and validate the question bank and rubrics into `assistant.domain` objects.
 
 A broken file is reported with file, line and field, and only that file's questions are
-left out: the rest of the bank keeps working.
+left out: the rest of the bank keeps working. The built-in bank is loaded first, then each of
+the user's own banks (`assistant.bank.user`), whose ids get the bank's namespace.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from assistant.bank.schema import (
     RubricTemplateModel,
 )
 from assistant.bank.yaml_lines import YamlSyntaxError, line_of, load_with_lines, to_plain
-from assistant.domain import Misconception, Question, Rubric, RubricPoint
+from assistant.domain import BUILT_IN, Misconception, Question, Rubric, RubricPoint
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,8 @@ class BankProblem:
 
     def __str__(self) -> str:
         where = f" [{self.field}]" if self.field else ""
-        return f"{self.path}:{self.line}:{where} {self.message}"
+        line = f"{self.line}:" if self.line else ""  # 0: about a directory, not a line
+        return f"{self.path}:{line}{where} {self.message}"
 
 
 @dataclass
@@ -41,6 +43,8 @@ class Bank:
     questions: dict[str, Question] = field(default_factory=dict)
     problems: list[BankProblem] = field(default_factory=list)
     titles: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, Path] = field(default_factory=dict)
+    """Namespace of each user bank that loaded -> its directory."""
 
     def get(self, question_id: str) -> Question:
         try:
@@ -55,6 +59,10 @@ class Bank:
     def topics(self) -> list[str]:
         return sorted({q.topic for q in self.questions.values()})
 
+    def by_source(self, source: str) -> list[Question]:
+        """Questions of the built-in bank (`BUILT_IN`) or of one user bank (its namespace)."""
+        return [q for q in self.questions.values() if q.source == source]
+
 
 def _unknown_id_message(question_id: str, known: Iterable[str]) -> str:
     import difflib
@@ -64,42 +72,66 @@ def _unknown_id_message(question_id: str, known: Iterable[str]) -> str:
     return f"no question with id {question_id!r}.{hint}"
 
 
-def load_bank(question_dir: Path, rubric_dir: Path) -> Bank:
-    """Load every question and rubric file; problems are collected, never raised."""
+def load_bank(question_dir: Path, rubric_dir: Path, user_dirs: Sequence[Path] = ()) -> Bank:
+    """Load every question and rubric file (built-in, then each user bank); problems are
+    collected, never raised."""
+    from assistant.bank.user import load_user_banks
+
     bank = Bank()
-    templates = _load_templates(rubric_dir / "templates", bank.problems)
-    rubrics, rubric_lines = _load_rubrics(rubric_dir, templates, bank.problems)
+    templates = load_templates(rubric_dir / "templates", bank.problems)
+    load_source(bank, question_dir, rubric_dir, templates)
+    load_user_banks(bank, user_dirs, templates)
+    return bank
+
+
+def load_source(
+    bank: Bank,
+    question_dir: Path,
+    rubric_dir: Path,
+    templates: dict[str, RubricTemplateModel],
+    *,
+    namespace: str = "",
+    source: str = BUILT_IN,
+) -> None:
+    """Add one bank's questions. Files name questions by their own ids; with a namespace, the
+    loaded ids are `namespace/id`, and the files are validated by the user-bank rules."""
+    context = {"user_bank": True} if namespace else None
+    rubrics, rubric_lines = _load_rubrics(rubric_dir, templates, bank.problems, namespace, context)
     failed_question_files = 0
     for path in sorted(question_dir.glob("*.yaml")):
-        parsed = _validate_file(path, QuestionFile, bank.problems)
+        parsed = _validate_file(path, QuestionFile, bank.problems, context)
         if parsed is None:
             failed_question_files += 1
             continue
         model, root = parsed
-        bank.titles[model.topic] = model.title
+        # A user's question may join a built-in topic; the built-in title stays.
+        bank.titles.setdefault(model.topic, model.title)
         for index, q in enumerate(model.questions):
             line = line_of(root, ("questions", index, "id"))
-            if q.id in bank.questions:
-                first = bank.questions[q.id].source_file
+            question_id = f"{namespace}/{q.id}" if namespace else q.id
+            if question_id in bank.questions:
+                first = bank.questions[question_id].source_file
                 bank.problems.append(BankProblem(path, line, "id", f"duplicate question id {q.id!r} (first in {first})"))
                 continue
             rubric = rubrics.pop(q.id, None)
             if rubric is None:
                 bank.problems.append(BankProblem(path, line, "id", f"question {q.id!r} has no rubric in {rubric_dir}/"))
-            bank.questions[q.id] = Question(
-                id=q.id, topic=model.topic, phase=q.phase, kind=q.kind, difficulty=q.difficulty,
+            bank.questions[question_id] = Question(
+                id=question_id, topic=model.topic, phase=q.phase, kind=q.kind, difficulty=q.difficulty,
                 prompt=q.prompt, time_limit=q.time_limit, model_answer=q.model_answer,
                 follow_ups=tuple(q.follow_ups), tags=tuple(q.tags), source_file=path, rubric=rubric,
+                source=source,
             )
     # When a question file failed to load, its rubrics look orphaned: say so rather than mislead.
     hint = " (or its question file failed to load, see above)" if failed_question_files else ""
     for orphan in rubrics:
         path, line = rubric_lines[orphan]
         bank.problems.append(BankProblem(path, line, "rubrics", f"rubric for unknown question id {orphan!r}{hint}"))
-    return bank
 
 
-def _validate_file(path: Path, schema: type, problems: list[BankProblem]) -> tuple[Any, Any] | None:
+def _validate_file(
+    path: Path, schema: type, problems: list[BankProblem], context: dict[str, Any] | None = None
+) -> tuple[Any, Any] | None:
     try:
         root = load_with_lines(path)
     except YamlSyntaxError as exc:
@@ -109,7 +141,7 @@ def _validate_file(path: Path, schema: type, problems: list[BankProblem]) -> tup
         problems.append(BankProblem(path, 1, "", "file is empty"))
         return None
     try:
-        return schema.model_validate(to_plain(root)), root
+        return schema.model_validate(to_plain(root), context=context), root
     except ValidationError as exc:
         for error in exc.errors():
             loc = tuple(error["loc"])
@@ -117,22 +149,29 @@ def _validate_file(path: Path, schema: type, problems: list[BankProblem]) -> tup
         return None
 
 
-def _load_templates(template_dir: Path, problems: list[BankProblem]) -> dict[str, RubricTemplateModel]:
+def load_templates(
+    template_dir: Path, problems: list[BankProblem], context: dict[str, Any] | None = None
+) -> dict[str, RubricTemplateModel]:
     templates: dict[str, RubricTemplateModel] = {}
     for path in sorted(template_dir.glob("*.yaml")):
-        parsed = _validate_file(path, RubricTemplateModel, problems)
+        parsed = _validate_file(path, RubricTemplateModel, problems, context)
         if parsed is not None:
             templates[parsed[0].name] = parsed[0]
     return templates
 
 
 def _load_rubrics(
-    rubric_dir: Path, templates: dict[str, RubricTemplateModel], problems: list[BankProblem]
+    rubric_dir: Path,
+    templates: dict[str, RubricTemplateModel],
+    problems: list[BankProblem],
+    namespace: str = "",
+    context: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Rubric], dict[str, tuple[Path, int]]]:
+    """Rubrics keyed by the question's id as written in the files (without the namespace)."""
     rubrics: dict[str, Rubric] = {}
     where: dict[str, tuple[Path, int]] = {}
     for path in sorted(rubric_dir.glob("*.yaml")):
-        parsed = _validate_file(path, RubricFile, problems)
+        parsed = _validate_file(path, RubricFile, problems, context)
         if parsed is None:
             continue
         model, root = parsed
@@ -142,7 +181,8 @@ def _load_rubrics(
                 problems.append(BankProblem(path, line, "rubrics", f"second rubric for {question_id!r} (first in {where[question_id][0]})"))
                 continue
             try:
-                rubrics[question_id] = _build_rubric(question_id, rubric_model, templates)
+                full_id = f"{namespace}/{question_id}" if namespace else question_id
+                rubrics[question_id] = _build_rubric(full_id, rubric_model, templates)
             except ValueError as exc:
                 problems.append(BankProblem(path, line_of(root, ("rubrics", question_id, "template")), "template", str(exc)))
                 continue

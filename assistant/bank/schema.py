@@ -1,7 +1,9 @@
 """Pydantic schemas of the YAML files in question_bank/ and rubrics/.
 
 These describe the files as written by people; `assistant.bank.loader` turns them into
-the plain dataclasses of `assistant.domain`.
+the plain dataclasses of `assistant.domain`. A user's own bank (see `assistant.bank.user`) is
+validated with the context `{"user_bank": True}`, which relaxes the two curation rules of the
+built-in bank: points need no paraphrases, and one point is enough.
 """
 
 from __future__ import annotations
@@ -47,20 +49,33 @@ class QuestionModel(_Strict):
     tags: list[str] = Field(default_factory=list)
 
 
+def _user_bank(info: ValidationInfo) -> bool:
+    return bool(info.context and info.context.get("user_bank"))
+
+
 class RubricPointModel(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     text: str = Field(min_length=5)
     weight: float = Field(default=1.0, gt=0, le=5)
     critical: bool = False
-    paraphrases: list[str] = Field(min_length=2)
+    paraphrases: list[str] = Field(default_factory=list, validate_default=True)
     # Declared after text and paraphrases so its validator can see them (and errors point here).
     keywords: list[str] = Field(min_length=1)
+
+    @field_validator("paraphrases")
+    @classmethod
+    def _enough_paraphrases(cls, paraphrases: list[str], info: ValidationInfo) -> list[str]:
+        # The built-in bank is curated to two phrasings per point; a user's draft (e.g. imported
+        # from a reference answer) starts with none and is matched on the point's text alone.
+        if len(paraphrases) < 2 and not _user_bank(info):
+            raise ValueError(f"needs at least 2 paraphrases, has {len(paraphrases)}")
+        return paraphrases
 
     @field_validator("keywords")
     @classmethod
     def _keywords_appear(cls, keywords: list[str], info: ValidationInfo) -> list[str]:
         haystack = " ".join([info.data.get("text", ""), *info.data.get("paraphrases", [])]).lower()
-        missing = [k for k in keywords if not _contains_term(haystack, k)]
+        missing = [k for k in keywords if not contains_term(haystack, k)]
         if missing:
             raise ValueError(f"keywords not found in the point's text or paraphrases: {missing}")
         return keywords
@@ -84,10 +99,10 @@ class RubricModel(_Strict):
     misconceptions: list[MisconceptionModel] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _enough_points(self) -> RubricModel:
+    def _enough_points(self, info: ValidationInfo) -> RubricModel:
         # A template (e.g. the ML system-design framework) supplies shared points, so a question
-        # using one needs only the points specific to it.
-        minimum = 1 if self.template else 3
+        # using one needs only the points specific to it; a user's own question may be narrow.
+        minimum = 1 if self.template or _user_bank(info) else 3
         if len(self.points) < minimum:
             raise ValueError(f"needs at least {minimum} points, has {len(self.points)}")
         ids = [p.id for p in self.points]
@@ -116,7 +131,7 @@ class RubricFile(_Strict):
         return value
 
 
-def _contains_term(haystack: str, term: str) -> bool:
+def contains_term(haystack: str, term: str) -> bool:
     # Prefix match at a word start, so the keyword "gradient" is found in "gradients".
     return re.search(r"(?<![a-z0-9])" + re.escape(term.lower()), haystack) is not None
 

@@ -1,4 +1,4 @@
-"""`viva bank validate|list|show|stats`."""
+"""`viva bank validate|list|show|stats|quality` (`new` and `import` are in bank_edit.py)."""
 
 from __future__ import annotations
 
@@ -8,19 +8,20 @@ import typer
 
 from assistant.cli.app import app, fail, print_json, services
 
-bank_app = typer.Typer(help="Inspect and validate the question bank.", no_args_is_help=True)
+bank_app = typer.Typer(help="Inspect, validate and extend the question bank (built-in + your own).", no_args_is_help=True)
 app.add_typer(bank_app, name="bank")
 
 
 @bank_app.command("validate")
 def validate() -> None:
-    """Check every question and rubric file; print file:line: [field] problem for each error."""
+    """Check every question and rubric file, built-in and your own banks; print file:line: [field] problem for each error."""
     bank = services().bank
     for problem in bank.problems:
         typer.echo(str(problem))
     if bank.problems:
         fail(f"{len(bank.problems)} problem(s) in the bank; {len(bank.questions)} questions loaded", code=1)
-    typer.echo(f"ok: {len(bank.questions)} questions in {len(bank.topics)} topics")
+    own = ", ".join(f"{name} ({len(bank.by_source(name))}, {path})" for name, path in bank.sources.items())
+    typer.echo(f"ok: {len(bank.questions)} questions in {len(bank.topics)} topics" + (f"; your banks: {own}" if own else ""))
 
 
 def _warn_problems(bank) -> None:
@@ -42,7 +43,7 @@ def list_questions(
     if as_json:
         print_json([
             {"id": q.id, "topic": q.topic, "phase": q.phase, "kind": q.kind, "difficulty": q.difficulty,
-             "time_limit": q.time_limit, "prompt": q.prompt, "tags": list(q.tags)}
+             "time_limit": q.time_limit, "prompt": q.prompt, "tags": list(q.tags), "source": q.source}
             for q in questions
         ])
         return
@@ -59,7 +60,8 @@ def show(question_id: str) -> None:
     except KeyError as exc:
         fail(str(exc.args[0]))
     typer.secho(q.prompt, bold=True)
-    typer.echo(f"{q.id} · {bank.titles.get(q.topic, q.topic)} · phase {q.phase} · {q.kind} · {q.difficulty} · {q.time_limit}s")
+    typer.echo(f"{q.id} · {bank.titles.get(q.topic, q.topic)} · phase {q.phase} · {q.kind} · {q.difficulty} · {q.time_limit}s"
+               f" · {q.source}")
     if q.rubric:
         typer.secho("\nRubric", bold=True)
         for p in q.rubric.points:
@@ -88,12 +90,13 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Machine-readable o
         "by_phase": {str(k): v for k, v in sorted(Counter(q.phase for q in questions).items())},
         "by_kind": dict(sorted(Counter(q.kind for q in questions).items())),
         "by_difficulty": dict(sorted(Counter(q.difficulty for q in questions).items())),
+        "by_source": dict(sorted(Counter(q.source for q in questions).items())),
     }
     if as_json:
         print_json(data)
         return
     typer.echo(f"{data['questions']} questions, {data['rubric_points']} rubric points, {data['problems']} problems")
-    for key in ("by_topic", "by_phase", "by_kind", "by_difficulty"):
+    for key in ("by_topic", "by_phase", "by_kind", "by_difficulty", "by_source"):
         typer.secho(key.replace("by_", "by "), bold=True)
         for name, count in data[key].items():
             typer.echo(f"  {name:<24} {count}")
