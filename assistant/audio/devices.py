@@ -53,9 +53,10 @@ def list_devices() -> list[DeviceInfo]:
     ]
 
 
-def resolve_device(device: str | int | None, kind: str) -> DeviceInfo:
-    """Find an input or output device by index, exact name or name substring; None: the default."""
-    devices = list_devices()
+def resolve_device(device: str | int | None, kind: str, devices: list[DeviceInfo] | None = None) -> DeviceInfo:
+    """Find an input or output device by index, exact name or name substring; None: the default.
+    `devices` defaults to what PortAudio lists now."""
+    devices = list_devices() if devices is None else devices
     wants_input = kind == "input"
     usable = [d for d in devices if (d.max_input_channels if wants_input else d.max_output_channels) > 0]
     if not usable:

