@@ -15,7 +15,7 @@ from assistant.scoring.answer import grade_transcript
 from assistant.services import Services
 from assistant.speech.asr import build_prompt
 from assistant.speech.streaming import PartialCallback
-from assistant.store.attempts import now_iso
+from assistant.store.attempts import file_safe_id, now_iso
 
 
 def transcribe_file(services: Services, audio_path: Path, question: Question | None = None) -> Transcript:
@@ -104,7 +104,7 @@ class AnswerSession:
         self.stream = StreamingTranscriber(services.transcriber, prompt, on_partial=on_partial)
         stamp = now_iso().replace(":", "").replace("-", "")[:15]
         self.recorder = Recorder(
-            in_progress_dir(services) / f"{stamp}-{question.id}",
+            in_progress_dir(services) / f"{stamp}-{file_safe_id(question.id)}",
             device=device if device is not None else settings.input_device,
             listeners=[self.silence, self.stream],
             metadata={"question_id": question.id},

@@ -262,3 +262,16 @@ def test_import_header_problems(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"{source}:1: [answr] unknown column" in result.output
     assert f"{source}:1: [reference] missing the 'reference' column" in result.output
+
+
+def test_a_namespaced_id_keeps_recordings_flat(tmp_path: Path) -> None:
+    from assistant.store import AttemptStore
+    from tests.test_store import make_attempt
+
+    audio = tmp_path / "answer.wav"
+    audio.write_bytes(b"RIFF....fake")
+    store = AttemptStore(tmp_path / "viva.sqlite3", tmp_path / "recordings")
+    saved = store.save(make_attempt("acme/feature-store"), source_audio=audio)
+    assert saved.audio_path.parent == tmp_path / "recordings" / "2026-11"
+    assert saved.audio_path.name.endswith("-acme--feature-store.wav")
+    assert store.get(saved.id).question_id == "acme/feature-store"

@@ -58,6 +58,12 @@ _MIGRATIONS = {
 }
 
 
+def file_safe_id(question_id: str) -> str:
+    """A question id for a file name: a user bank's `acme/feature-store` -> `acme--feature-store`
+    (ids never hold `--` themselves), so recordings stay flat files a glob finds."""
+    return question_id.replace("/", "--")
+
+
 @dataclass(frozen=True)
 class StoredAttempt:
     """A row of the history list: enough to show and filter without decoding the JSON."""
@@ -152,11 +158,12 @@ class AttemptStore:
     def _keep_audio(self, source: Path, attempt: Attempt, *, move: bool) -> Path:
         stamp = re.sub(r"[^0-9T]", "", attempt.created_at[:19])  # date and time, not the UTC offset
         month = attempt.created_at[:7]
-        target = self.audio_dir / month / f"{stamp}-{attempt.question_id}{source.suffix.lower()}"
+        name = file_safe_id(attempt.question_id)
+        target = self.audio_dir / month / f"{stamp}-{name}{source.suffix.lower()}"
         counter = 1
         while target.exists():
             counter += 1
-            target = target.with_name(f"{stamp}-{attempt.question_id}-{counter}{source.suffix.lower()}")
+            target = target.with_name(f"{stamp}-{name}-{counter}{source.suffix.lower()}")
         if move:
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
