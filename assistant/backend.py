@@ -8,15 +8,17 @@ methods, so every screen is testable without audio devices or models.
 
 from __future__ import annotations
 
-import random
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from assistant.domain import Attempt, Question
 from assistant.services import Services
+
+if TYPE_CHECKING:
+    from assistant.schedule.progress import Progress
+    from assistant.schedule.today import TodayItem
 
 ProgressCallback = Callable[[str, float], None]  # (what is loading, fraction done 0..1)
 TokenCallback = Callable[[str], None]
@@ -50,12 +52,6 @@ class SoundPlayer(Protocol):
     def stop(self) -> None: ...
 
 
-@dataclass(frozen=True)
-class TodayItem:
-    question_id: str
-    reason: str  # "review", "new" or "interleave"
-
-
 class Backend(Protocol):
     services: Services
 
@@ -67,13 +63,21 @@ class Backend(Protocol):
 
     def stop_speaking(self) -> None: ...
 
-    def begin_answer(self, question: Question, on_partial: PartialCallback) -> LiveAnswer: ...
+    def still_speaking(self, wait: float) -> bool: ...  # waits up to `wait` seconds for the voice to finish
+
+    def begin_answer(self, question: Question, on_partial: PartialCallback, *,
+                     follow_up: str | None = None) -> LiveAnswer: ...
 
     def critique(self, attempt: Attempt, question: Question, on_token: TokenCallback) -> Attempt: ...
 
     def play(self, attempt: Attempt) -> SoundPlayer: ...
 
     def todays_questions(self, today: date) -> list[TodayItem]: ...
+
+    def progress(self, today: date) -> Progress: ...
+
+    def test_microphone(self, device: str | None, seconds: float, on_level: Callable[[float], None], *,
+                        play_back: bool = False) -> float: ...
 
 
 class LocalBackend:
@@ -136,10 +140,17 @@ class LocalBackend:
         if self._speaker is not None:
             self._speaker.stop()
 
-    def begin_answer(self, question: Question, on_partial: PartialCallback) -> LiveAnswer:
+    def still_speaking(self, wait: float) -> bool:
+        if self._speaker is None:
+            return False
+        self._speaker.wait(wait)
+        return self._speaker.speaking
+
+    def begin_answer(self, question: Question, on_partial: PartialCallback, *,
+                     follow_up: str | None = None) -> LiveAnswer:
         from assistant.practice import AnswerSession
 
-        session = AnswerSession(self.services, question, on_partial=on_partial)
+        session = AnswerSession(self.services, question, on_partial=on_partial, follow_up=follow_up)
         session.start()  # raises AudioDeviceError with the fix when there is no microphone
         return session
 
@@ -159,16 +170,40 @@ class LocalBackend:
         return player
 
     def todays_questions(self, today: date) -> list[TodayItem]:
+        from assistant.schedule.today import todays_questions
+
         return todays_questions(self.services, today)
 
+    def progress(self, today: date) -> Progress:
+        from assistant.schedule.progress import compute_progress
 
-def todays_questions(services: Services, today: date) -> list[TodayItem]:
-    """Today's questions from the study plan; while it does not exist, a stable random pick."""
-    try:
-        from assistant.schedule.today import todays_questions as planned
-    except ImportError:
-        planned = None
-    if planned is not None:
-        return [TodayItem(i.question_id, i.reason) for i in planned(services, today)]
-    pool = sorted(services.bank.questions)
-    return [TodayItem(q, "new") for q in random.Random(today.toordinal()).sample(pool, min(6, len(pool)))]
+        return compute_progress(self.services, today)
+
+    def test_microphone(self, device: str | None, seconds: float, on_level: Callable[[float], None], *,
+                        play_back: bool = False) -> float:
+        """Record a few seconds (reporting the level as it goes), optionally play them back;
+        returns the loudest level heard. Raises AudioDeviceError with the fix."""
+        import tempfile
+        import time
+        from pathlib import Path
+
+        from assistant.audio.playback import Player
+        from assistant.audio.recorder import Recorder, release
+
+        with tempfile.TemporaryDirectory(prefix="viva-mic-") as tmp:
+            recorder = Recorder(Path(tmp) / "test", device=device or self.services.settings.input_device,
+                                audio_format="wav")
+            recorder.start()
+            peak = 0.0
+            try:
+                while recorder.elapsed < seconds:
+                    time.sleep(0.05)
+                    peak = max(peak, recorder.level)
+                    on_level(recorder.level)
+            finally:
+                recording = recorder.stop()
+            if play_back:
+                Player(self.services.settings.output_device).play_file(recording.path, block=True)
+            release(recording)
+        return peak
+

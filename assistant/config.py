@@ -205,3 +205,24 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: object) -> Settings:
     return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def save_settings(changes: dict[str, object]) -> Path:
+    """Write `changes` into the config file, keeping the user's other keys and comments.
+
+    Validated first, so a bad value raises pydantic's ValidationError and nothing is written.
+    None removes the key (back to the default)."""
+    import tomlkit
+
+    from assistant.store.files import atomic_write_text
+
+    path = config_file()
+    document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.is_file() else tomlkit.document()
+    for key, value in changes.items():
+        if value is None:
+            document.pop(key, None)
+        else:
+            document[key] = str(value) if isinstance(value, Path) else value
+    Settings.model_validate({**Settings().model_dump(), **document.unwrap()})
+    atomic_write_text(path, tomlkit.dumps(document))
+    return path

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -89,18 +90,20 @@ class AnswerSession:
     key / trailing silence / time limit, then score and save. Never loses the audio."""
 
     def __init__(self, services: Services, question: Question, *, device: str | int | None = None,
-                 max_seconds: float | None = None, on_partial: PartialCallback | None = None) -> None:
+                 max_seconds: float | None = None, on_partial: PartialCallback | None = None,
+                 follow_up: str | None = None) -> None:
         from assistant.audio.recorder import Recorder
         from assistant.audio.vad import SilenceDetector
         from assistant.speech.streaming import StreamingTranscriber
 
         settings = services.settings
         self.services = services
-        self.question = question
+        self.question = replace(question, prompt=follow_up) if follow_up else question
+        self.follow_up = follow_up
         self.max_seconds = max_seconds or question.time_limit
         self.silence = SilenceDetector(settings.trailing_silence)
         keywords = question.rubric.keywords if question.rubric else ()
-        prompt = build_prompt(question, keywords) if settings.prime_asr else None
+        prompt = build_prompt(self.question, keywords) if settings.prime_asr else None
         self.stream = StreamingTranscriber(services.transcriber, prompt, on_partial=on_partial)
         stamp = now_iso().replace(":", "").replace("-", "")[:15]
         self.recorder = Recorder(
@@ -148,6 +151,7 @@ class AnswerSession:
         recording = self.recorder.stop()
         transcript = self.stream.finish()
         attempt = _attempt_from_transcript(self.services, self.question, transcript, recording.path)
+        attempt.follow_up = self.follow_up
         attempt = self.services.store.save(attempt, source_audio=recording.path, move=True)
         release(recording)
         return attempt

@@ -11,10 +11,25 @@ import typer
 app = typer.Typer(
     name="viva",
     help="Viva: practise answering ML interview questions out loud, offline.",
-    no_args_is_help=True,
+    invoke_without_command=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def open_app(ctx: typer.Context) -> None:
+    """With no command, open the terminal app (`viva --help` lists the commands)."""
+    if ctx.invoked_subcommand is None:
+        launch_app()
+
+
+def launch_app(question_ids: list[str] | None = None) -> None:
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        fail("the app needs an interactive terminal; `viva --help` lists the scriptable commands")
+    from assistant.ui.app import run_app
+
+    run_app(question_ids)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

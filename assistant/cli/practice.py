@@ -45,7 +45,7 @@ def _ask(svc, question, quiet: bool) -> None:
 
 @app.command()
 def practice(
-    no_ui: bool = typer.Option(False, "--no-ui", help="Plain terminal practice (the app is the default later)."),
+    no_ui: bool = typer.Option(False, "--no-ui", help="Plain terminal practice instead of the app (scriptable)."),
     question: list[str] = typer.Option(None, "--question", "-q", help="Question id(s); default: random."),
     count: int = typer.Option(1, "--count", "-n", help="How many random questions."),
     max_seconds: float | None = typer.Option(None, "--max-seconds", help="Stop each answer after this long."),
@@ -58,7 +58,10 @@ def practice(
     from assistant.practice import recover_unsaved_attempts
 
     if not no_ui:
-        fail("the terminal app is not built yet; use `viva practice --no-ui`")
+        from assistant.cli.app import launch_app
+
+        launch_app(list(question or []) or None)
+        return
     svc = services()
     if not no_critique:
         # Load the critique model and its fixed prompt while the first answer is being given.

@@ -1,0 +1,1 @@
+"""The Textual app (`viva` with no arguments). The only package that imports Textual."""
