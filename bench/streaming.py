@@ -1,11 +1,13 @@
-"""Streaming transcription: time from "stop" to final transcript + score, and agreement with batch.
+"""Stop-to-feedback latency with streaming on and off, for 15, 60 and 180-second answers.
 
-    .venv/bin/python bench/streaming.py [--seconds 60] [--speed 1.0] [--json out.json]
+    .venv/bin/python bench/streaming.py [--seconds 15 60 180] [--speed 1.0] [--json out.json]
 
-A bundled voice reads a model answer (trimmed to --seconds, with natural pauses between
-sentences); blocks are fed to the streaming transcriber at --speed times real time, as the
-recorder would. Reports the latency after the last block, the word error between the streamed
-and a batch transcript of the same audio, and the batch time for comparison.
+A bundled voice reads model answers (joined until long enough, with natural pauses between
+sentences, then trimmed to each length). Streaming on: blocks are fed to the streaming
+transcriber at --speed times real time, as the recorder would, and the clock starts when the
+last block is in. Streaming off: the whole recording is transcribed after the stop. Both
+include scoring, with the rubric embedded beforehand as the practice session does while the
+user speaks. Also reports the word error between the streamed and the batch transcript.
 """
 
 from __future__ import annotations
@@ -40,9 +42,56 @@ def word_error(reference: str, hypothesis: str) -> float:
     return float(jiwer.wer(reference, hypothesis, reference_transform=clean, hypothesis_transform=clean))
 
 
+def answer_audio(services: Services, question, seconds: float) -> tuple[np.ndarray, int]:
+    """Speech at least `seconds` long: the question's model answer, then others from its topic."""
+    topic = [q for q in services.bank.by_topic(question.topic) if q.id != question.id]
+    texts = [question.model_answer] + [q.model_answer for q in topic]
+    synth, pieces, total, rate = PiperSynthesizer(), [], 0.0, 22050
+    with tempfile.TemporaryDirectory() as tmp:
+        for index, text in enumerate(texts):
+            wav = write_speech(synth, text.replace(". ", ".\n"), Path(tmp) / f"{index}.wav")
+            audio, rate = sf.read(str(wav), dtype="float32")
+            pieces.append(audio)
+            total += len(audio) / rate
+            if total >= seconds:
+                break
+    audio = np.concatenate(pieces)[: int(seconds * rate)]
+    # A speaker stops, then presses the key: 0.5 s of silence after the last word.
+    return np.concatenate([audio, np.zeros(int(0.5 * rate), dtype=np.float32)]), rate
+
+
+def streamed_run(services: Services, question, prompt: str, audio: np.ndarray, rate: int, speed: float) -> dict:
+    stream = StreamingTranscriber(services.transcriber, prompt)
+    block = int(rate * 0.1)
+    start = time.perf_counter()
+    for i in range(0, len(audio), block):
+        stream(audio[i : i + block], rate)
+        lag = (i + block) / rate / speed - (time.perf_counter() - start)
+        if lag > 0:
+            time.sleep(lag)
+    stopped = time.perf_counter()
+    pending = sum(not f.done() for f in stream._futures)
+    tail = stream._buffered / rate
+    transcript = stream.finish()
+    transcript_ready = time.perf_counter() - stopped
+    score, _ = grade_transcript(services.scorer, question, transcript)
+    return {"latency_s": round(time.perf_counter() - stopped, 2), "transcript_s": round(transcript_ready, 2),
+            "chunks": len(stream._futures), "chunks_pending_at_stop": pending, "tail_seconds": round(tail, 2),
+            "score": score.overall, "text": transcript.text}
+
+
+def batch_run(services: Services, question, prompt: str, audio: np.ndarray, rate: int) -> dict:
+    stopped = time.perf_counter()
+    transcript = services.transcriber.transcribe(to_asr_input(audio[:, None], rate), prompt=prompt)
+    transcript_ready = time.perf_counter() - stopped
+    score, _ = grade_transcript(services.scorer, question, transcript)
+    return {"latency_s": round(time.perf_counter() - stopped, 2), "transcript_s": round(transcript_ready, 2),
+            "score": score.overall, "text": transcript.text}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--seconds", type=float, nargs="+", default=[15.0, 60.0, 180.0])
     parser.add_argument("--speed", type=float, default=1.0, help="feed speed, times real time")
     parser.add_argument("--question", default="llm-self-attention")
     parser.add_argument("--json", type=Path)
@@ -52,39 +101,18 @@ def main() -> None:
     question = services.bank.get(args.question)
     prompt = build_prompt(question, question.rubric.keywords)
     services.transcriber.transcribe(np.zeros(16000, dtype=np.float32))  # load models before timing
-    services.scorer.score(question.rubric, [])
-    with tempfile.TemporaryDirectory() as tmp:
-        wav = write_speech(PiperSynthesizer(), question.model_answer.replace(". ", ".\n"), Path(tmp) / "a.wav")
-        audio, rate = sf.read(str(wav), dtype="float32")
-    audio = audio[: int(args.seconds * rate)]
-    # A speaker stops, then presses the key: 0.5 s of silence after the last word.
-    audio = np.concatenate([audio, np.zeros(int(0.5 * rate), dtype=np.float32)])
-
-    stream = StreamingTranscriber(services.transcriber, prompt)
-    block = int(rate * 0.1)
-    start = time.perf_counter()
-    for i in range(0, len(audio), block):
-        stream(audio[i : i + block], rate)
-        lag = (i + block) / rate / args.speed - (time.perf_counter() - start)
-        if lag > 0:
-            time.sleep(lag)
-    stopped = time.perf_counter()
-    pending = sum(not f.done() for f in stream._futures)
-    tail = stream._buffered / rate
-    streamed = stream.finish()
-    score, _ = grade_transcript(services.scorer, question, streamed)
-    latency = time.perf_counter() - stopped
-
-    started = time.perf_counter()
-    batch = services.transcriber.transcribe(to_asr_input(audio[:, None], rate), prompt=prompt)
-    batch_seconds = time.perf_counter() - started
-    report = {
-        "audio_seconds": round(len(audio) / rate, 1), "feed_speed": args.speed,
-        "latency_after_stop_s": round(latency, 2), "chunks": len(stream._futures),
-        "chunks_pending_at_stop": pending, "tail_seconds": round(tail, 2), "batch_transcribe_s": round(batch_seconds, 2),
-        "wer_streamed_vs_batch": round(word_error(batch.text, streamed.text), 3),
-        "score_streamed": score.overall, "score_batch": grade_transcript(services.scorer, question, batch)[0].overall,
-    }
+    services.scorer.prepare(question.rubric)  # the practice session does this while the user speaks
+    rows = []
+    for seconds in args.seconds:
+        audio, rate = answer_audio(services, question, seconds)
+        on = streamed_run(services, question, prompt, audio, rate, args.speed)
+        off = batch_run(services, question, prompt, audio, rate)
+        rows.append({"answer_seconds": seconds, "feed_speed": args.speed,
+                     "streaming_on": on, "streaming_off": off,
+                     "wer_streamed_vs_batch": round(word_error(off["text"], on["text"]), 3)})
+        print(f"{seconds:>5.0f} s answer: stop-to-feedback {on['latency_s']:.2f} s streaming on, "
+              f"{off['latency_s']:.2f} s off; WER streamed vs batch {rows[-1]['wer_streamed_vs_batch']:.1%}", flush=True)
+    report = {"question": question.id, "cpu_count": os.cpu_count(), "runs": rows}
     print(json.dumps(report, indent=2))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))

@@ -15,7 +15,7 @@ import soundfile as sf
 from assistant.audio import devices
 from assistant.audio.recorder import PART_SUFFIX, recover_partial_recordings
 from assistant.audio.vad import SilenceDetector
-from assistant.domain import Segment
+from assistant.domain import Segment, Word
 from assistant.speech.asr.base import clean_segments
 from assistant.speech.streaming import StreamingTranscriber
 from assistant.speech.tts import Speaker
@@ -94,6 +94,40 @@ def test_hallucinated_segments_are_dropped() -> None:
     dense = Segment("so that's the difference between them all", 5.0, 5.4, -1.1, 0.6)
     kept = clean_segments([real, echo, dense], "Umm. What is the difference between L1 and L2 regularization?")
     assert kept == (real,)
+
+
+def test_runs_of_dots_are_stripped_and_dot_only_segments_dropped() -> None:
+    words = (Word("token.", 0.0, 0.4, 0.9), Word(".", 0.5, 0.6, 0.3), Word(".", 0.6, 0.7, 0.3))
+    trailing = Segment("For one token. . . . . .", 0.0, 2.0, -0.3, 0.1, words)
+    dots = Segment(" . . . . .", 2.0, 6.0, -0.5, 0.2)
+    kept = clean_segments([trailing, dots, Segment("Wait... e.g. this.", 6.0, 7.0, -0.2, 0.1)], None)
+    assert [s.text for s in kept] == ["For one token.", "Wait... e.g. this."]
+    assert [w.text for w in kept[0].words] == ["token."]
+
+
+class LoopingFastPass(ChunkRecorder):
+    """A greedy pass that stalls on dots; its careful twin (with fallback) gets the words."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.careful_calls: list[str | None] = []
+
+    def streaming_variant(self):
+        fast = ChunkRecorder()
+        fast.transcribe = lambda audio, prompt=None: transcript_from_words([], duration=len(audio) / RATE)
+        return fast
+
+    def transcribe(self, audio: np.ndarray, *, prompt: str | None = None):
+        self.careful_calls.append(prompt)
+        return transcript_from_words([("recovered", 0.1, 0.5), ("words.", 0.5, 0.9)], duration=len(audio) / RATE)
+
+
+def test_a_chunk_with_speech_but_no_words_is_decoded_again_without_context() -> None:
+    asr = LoopingFastPass()
+    stream = StreamingTranscriber(asr, "Question prompt.", min_chunk=2.0, max_chunk=6.0)
+    feed(stream, np.concatenate([tone(3.0), silence(0.5), tone(3.0), silence(0.5)]))
+    assert stream.finish().text == "recovered words. recovered words."
+    assert asr.careful_calls == ["Question prompt.", "Question prompt."]  # no running context
 
 
 def write_part(directory: Path, name: str, seconds: float, torn: bool = False) -> Path:

@@ -23,6 +23,8 @@ PartialCallback = Callable[[str], None]
 # Whisper invents text for silent audio ("So that's the difference..."): chunks with less
 # speech than this are not transcribed at all.
 MIN_SPEECH_SECONDS = 0.3
+# People say 2-3 words a second; a chunk with far fewer words than its speech is re-decoded.
+MIN_WORDS_PER_SPEECH_SECOND = 0.5
 # Enough preceding text to keep casing and terms consistent across chunks; more only slows decoding.
 CONTEXT_CHARS = 200
 
@@ -43,6 +45,7 @@ class StreamingTranscriber:
         # Chunks must keep up with speech: engines that offer a cheaper streaming mode use it.
         variant = getattr(transcriber, "streaming_variant", None)
         self.transcriber = variant() if variant is not None else transcriber
+        self.careful = transcriber  # with temperature fallback: for chunks the fast pass got wrong
         self.prompt = prompt or ""
         self.min_chunk, self.max_chunk, self.pause = min_chunk, max_chunk, pause
         self.on_partial = on_partial
@@ -94,14 +97,19 @@ class StreamingTranscriber:
         speech_seconds = self._speech_frames * FRAME_SECONDS
         self._quiet_frames, self._last_quiet_sample, self._speech_frames = 0, None, 0
         if speech_seconds >= MIN_SPEECH_SECONDS:
-            self._futures.append(self._executor.submit(self._transcribe, audio, self._rate, offset))
+            self._futures.append(self._executor.submit(self._transcribe, audio, self._rate, offset, speech_seconds))
 
-    def _transcribe(self, audio: np.ndarray, rate: int, offset: float) -> Transcript:
+    def _transcribe(self, audio: np.ndarray, rate: int, offset: float, speech_seconds: float) -> Transcript:
         context = self.text
         # Whisper reads the prompt as preceding text: keep the question's terms, then the latest words.
         room = min(CONTEXT_CHARS, MAX_PROMPT_CHARS - len(self.prompt) - 1)
         prompt = f"{self.prompt} {context[-room:] if room > 0 else ''}".strip() or None
-        result = self.transcriber.transcribe(to_asr_input(audio[:, None], rate), prompt=prompt)
+        samples = to_asr_input(audio[:, None], rate)
+        result = self.transcriber.transcribe(samples, prompt=prompt)
+        if len(result.text.split()) < speech_seconds * MIN_WORDS_PER_SPEECH_SECOND and self.careful is not self.transcriber:
+            # Seconds of speech, (almost) no words: the greedy pass looped or stalled. Decode
+            # again with temperature fallback and without the running context that may have misled it.
+            result = self.careful.transcribe(samples, prompt=self.prompt or None)
         shifted = shift_transcript(result, offset)
         with self._lock:
             self._texts.append(shifted.text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Protocol
 
 import numpy as np
@@ -69,8 +70,23 @@ def is_hallucination(segment: Segment, prompt: str | None) -> bool:
     return too_dense and (segment.no_speech_prob > 0.3 or segment.avg_logprob < -0.8)
 
 
+# tiny.en sometimes trails off into ". . . . ." over a pause; fed back as context for the next
+# chunk, the dots spread until a whole streamed answer was dots (bench/streaming.py, 180 s).
+_PUNCTUATION_RUN = re.compile(r"(?<=[.!?,])(?:\s+[.!?,…])+|^(?:\s*[.!?,…])+\s*")
+
+
+def strip_punctuation_runs(segment: Segment) -> Segment:
+    text = _PUNCTUATION_RUN.sub("", segment.text).strip()
+    if text == segment.text.strip():
+        return segment
+    words = tuple(w for w in segment.words if re.search(r"[A-Za-z0-9]", w.text))
+    return replace(segment, text=text, words=words)
+
+
 def clean_segments(segments: Sequence[Segment], prompt: str | None) -> tuple[Segment, ...]:
-    return tuple(s for s in segments if not is_hallucination(s, prompt))
+    """Drop hallucinated segments and punctuation-only runs; keep segments with words in them."""
+    kept = (strip_punctuation_runs(s) for s in segments if not is_hallucination(s, prompt))
+    return tuple(s for s in kept if re.search(r"[A-Za-z0-9]", s.text))
 
 
 def finish_transcript(segments: Sequence[Segment], prompt: str | None, *, samples: int, engine: str, model: str,
