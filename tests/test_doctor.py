@@ -233,3 +233,15 @@ def test_level_test_on_a_real_device_hears_what_is_played(pulse, piper, tmp_path
     level = results["input-level"]
     assert level.status is Status.OK, level
     assert level.data["rms_dbfs"] > -60
+
+
+def test_importing_the_checks_loads_no_model_library() -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+    from tests.test_architecture import HEAVY
+
+    code = f"import sys, assistant.doctor\nprint(','.join(m for m in {HEAVY!r} + ('numpy', 'sounddevice') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert result.stdout.strip() == ""
