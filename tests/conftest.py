@@ -64,6 +64,17 @@ def speech_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("speech")
 
 
+def _rescan_portaudio() -> None:
+    """PortAudio lists devices once, when first initialised: an earlier test (the settings
+    screen lists devices) may have done that before this sound server existed."""
+    import sys
+
+    sd = sys.modules.get("sounddevice")
+    if sd is not None:
+        sd._terminate()
+        sd._initialize()
+
+
 @pytest.fixture(scope="session")
 def pulse(tmp_path_factory: pytest.TempPathFactory):
     """A running PulseAudio null sink; skips (with the reason) where it cannot start."""
@@ -75,6 +86,7 @@ def pulse(tmp_path_factory: pytest.TempPathFactory):
         pytest.skip(f"no PulseAudio null sink: {exc}")
     previous = os.environ.get("XDG_RUNTIME_DIR")
     os.environ["XDG_RUNTIME_DIR"] = env["XDG_RUNTIME_DIR"]
+    _rescan_portaudio()
     yield env
     stop_pulse(env)
     if previous is None:

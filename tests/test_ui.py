@@ -25,7 +25,10 @@ async def until(pilot, condition: Callable[[], object], timeout: float = 15.0) -
         if condition():
             return
         await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {condition}")
+    app = pilot.app
+    notices = [n.message for n in app._notifications]
+    raise AssertionError(f"timed out on {type(app.screen).__name__} (state {getattr(app.screen, 'state', None)!r}); "
+                         f"notices: {notices}; failure: {getattr(app.screen, 'failure', None)}")
 
 
 def make_app(backend: FakeBackend | None = None, **kwargs) -> tuple[VivaApp, FakeBackend]:

@@ -65,7 +65,10 @@ class PracticeScreen(Screen):
         self.follow_up_text: str | None = None
         self.answering_follow_up: str | None = None
         self.scores: list[float] = []
+        self.failure: str | None = None
         self._answer_now = threading.Event()
+        self._leaving = threading.Event()
+        self._answer_lock = threading.Lock()  # the worker starts an answer, or the closing screen stops it
         self._finish_lock = threading.Lock()
         self._finished = False
         self._critique_stream = ""
@@ -135,12 +138,15 @@ class PracticeScreen(Screen):
             backend.stop_speaking()
         if follow_up:
             question = replace(question, time_limit=min(question.time_limit, FOLLOW_UP_SECONDS))
-        try:
-            self.answer = backend.begin_answer(
-                question, lambda text: self.post_message(PartialTranscript(text)), follow_up=follow_up)
-        except Exception as exc:
-            self.post_message(TurnFailed("recording", exc))
-            return
+        with self._answer_lock:
+            if self._leaving.is_set():
+                return  # the user left while the question was being spoken
+            try:
+                self.answer = backend.begin_answer(
+                    question, lambda text: self.post_message(PartialTranscript(text)), follow_up=follow_up)
+            except Exception as exc:
+                self.post_message(TurnFailed("recording", exc))
+                return
         self.post_message(AnswerEnded(self.answer.wait()))
         attempt = self._finish_answer()
         if attempt is None:
@@ -208,6 +214,7 @@ class PracticeScreen(Screen):
     def on_turn_failed(self, message: TurnFailed) -> None:
         from assistant.ui.errors import describe
 
+        self.failure = f"{message.stage}: {describe(message.error)}"  # kept after the notice times out
         self.notify(describe(message.error), title=f"{message.stage.capitalize()} failed", severity="error", timeout=15, markup=False)
         if message.stage == "critique":
             self.query_one("#critique", Static).update(Text("No critique this time (see the notice).", style="dim"))
@@ -305,10 +312,13 @@ class PracticeScreen(Screen):
 
     def on_unmount(self) -> None:
         # Leaving (or quitting) mid-answer keeps the answer: stop, and save it now.
+        with self._answer_lock:
+            self._leaving.set()
+            answer = self.answer
         self.app.backend.stop_speaking()
         self._answer_now.set()
         if self._player is not None:
             self._player.stop()
-        if self.answer is not None and not self._finished:
-            self.answer.request_stop()
+        if answer is not None and not self._finished:
+            answer.request_stop()
             self._finish_answer()
