@@ -159,6 +159,9 @@ class Settings(BaseSettings):
     mock_questions: int = Field(default=5, ge=3, le=10)
     """Main questions in a mock interview (each followed by a follow-up); one is always system design."""
 
+    setup_done: bool = False
+    """Set once the app's first-run walkthrough was finished or skipped (Settings can run it again)."""
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -222,7 +225,16 @@ def save_settings(changes: dict[str, object]) -> Path:
         if value is None:
             document.pop(key, None)
         else:
-            document[key] = str(value) if isinstance(value, Path) else value
+            document[key] = _toml_value(value)
     Settings.model_validate({**Settings().model_dump(), **document.unwrap()})
     atomic_write_text(path, tomlkit.dumps(document))
     return path
+
+
+def _toml_value(value: object) -> object:
+    """Paths (alone or in lists) as strings; TOML has no path type."""
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_toml_value(v) for v in value]
+    return value

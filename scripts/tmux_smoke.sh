@@ -47,8 +47,11 @@ done < <(compgen -e | grep -E '^(VIVA_|HF_HUB_OFFLINE$|XDG_RUNTIME_DIR$)')
 start_ns=$(date +%s%N)
 tmux new-session -d -s "$SESSION" -x 100 -y 30 "${env_args[@]}" \
     "'$VIVA'; echo VIVA-EXITED-\$?; sleep 30"
-wait_for "Practise" 30
+wait_for "Welcome to Viva" 30
 echo "first screen after $(( ($(date +%s%N) - start_ns) / 1000000 )) ms"
+wait_for "Models (speech recognition"
+keys Escape  # skip the first-run walkthrough (tests/test_ui.py covers it)
+wait_for "Practise"
 wait_for "Week 1 of 12" 30
 
 keys F1

@@ -33,6 +33,7 @@ async def until(pilot, condition: Callable[[], object], timeout: float = 15.0) -
 
 def make_app(backend: FakeBackend | None = None, **kwargs) -> tuple[VivaApp, FakeBackend]:
     backend = backend or FakeBackend()
+    kwargs.setdefault("first_run", False)
     return VivaApp(backend, today=lambda: TODAY, **kwargs), backend
 
 
@@ -258,6 +259,45 @@ async def test_a_broken_bank_file_is_a_notice_not_a_crash(tmp_path: Path, monkey
         await until(pilot, lambda: any("deep_learning.yaml" in n.message and "viva bank validate" in n.message
                                        for n in app._notifications))
         assert not any(i.question_id.startswith("dl-") for i in app.screen.items)
+
+
+async def test_first_run_checks_microphone_and_voice_then_saves_the_plan() -> None:
+    from assistant.config import config_file, load_settings
+
+    app, backend = make_app(first_run=None)  # decided by the (fresh) config
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: type(app.screen).__name__ == "FirstRunScreen" and app.screen.query("#plan_start"))
+        await until(pilot, lambda: app.screen.query_one("#models-bar").progress == 1.0)
+        await pilot.click("#mic-test")
+        await until(pilot, lambda: "heard you" in screen_text(app))
+        await pilot.click("#voice-test")
+        assert backend.spoken == ["Hello, I am Viva. I will ask you interview questions out loud."]
+        app.screen.query_one("#plan_start").value = "2026-12-01"
+        app.screen.query_one("#daily_size").value = "7"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: type(app.screen).__name__ == "HomeScreen")
+    settings = load_settings()
+    assert settings.setup_done and settings.daily_size == 7 and settings.plan_start == date(2026, 12, 1)
+    assert "setup_done = true" in config_file().read_text()
+    again, _ = make_app(first_run=None)
+    async with again.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: again.screen.items)
+        assert type(again.screen).__name__ == "HomeScreen"
+
+
+async def test_first_run_can_be_skipped_and_bad_plan_values_are_explained() -> None:
+    from assistant.config import load_settings
+
+    app, _ = make_app(first_run=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: type(app.screen).__name__ == "FirstRunScreen" and app.screen.query("#plan_start"))
+        app.screen.query_one("#plan_start").value = "next monday"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: any("YYYY-MM-DD" in n.message for n in app._notifications))
+        assert type(app.screen).__name__ == "FirstRunScreen"
+        await pilot.press("escape")
+        await until(pilot, lambda: type(app.screen).__name__ == "HomeScreen")
+    assert load_settings().setup_done and load_settings().plan_start is None
 
 
 def _practice(ids: list[str], **kwargs):

@@ -46,7 +46,7 @@ async def test_a_spoken_answer_is_recorded_stopped_on_silence_scored_and_critiqu
     wav = write_speech(piper, ANSWER, tmp_path / "answer.wav")
     services = app_services(real_services, tmp_path)
     app = VivaApp(LocalBackend(services), today=lambda: date(2026, 11, 27), prepare_models=False,
-                  start_with=["sl-bias-variance"])
+                  start_with=["sl-bias-variance"], first_run=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: getattr(app.screen, "state", "") == "recording", timeout=60)
         player = play(wav, pulse)

@@ -28,9 +28,11 @@ class VivaApp(App):
     ]
 
     def __init__(self, backend: Backend | None = None, *, today: Callable[[], date] = date.today,
-                 prepare_models: bool = True, start_with: list[str] | None = None) -> None:
+                 prepare_models: bool = True, start_with: list[str] | None = None,
+                 first_run: bool | None = None) -> None:
         super().__init__()
         self.start_with = start_with
+        self._first_run = first_run
         if backend is None:
             from assistant.backend import LocalBackend
 
@@ -49,7 +51,12 @@ class VivaApp(App):
         from assistant.ui.screens.home import HomeScreen
 
         self.push_screen(HomeScreen())
-        if self.start_with:
+        first_run = self._first_run if self._first_run is not None else not self.services.settings.setup_done
+        if first_run:
+            from assistant.ui.screens.first_run import FirstRunScreen
+
+            self.push_screen(FirstRunScreen())
+        elif self.start_with:
             from assistant.ui.screens.practice import PracticeScreen
 
             self.push_screen(PracticeScreen(self.start_with))

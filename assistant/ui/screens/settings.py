@@ -66,7 +66,9 @@ class SettingsScreen(Screen):
                 yield Button("Test microphone (3 s)", id="level-test", compact=True)
                 yield LevelMeter(id="meter")
             yield Static(id="devices", classes="hint")
-            yield Button("Save", id="save", variant="primary", compact=True)
+            with Horizontal(classes="field"):
+                yield Button("Save", id="save", variant="primary", compact=True)
+                yield Button("Run the first-time setup again", id="first-run", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -109,7 +111,7 @@ class SettingsScreen(Screen):
                 return
             path = save_settings(changes)
         except (ValidationError, ValueError) as exc:
-            self.notify(_readable(exc), title="Not saved", severity="error", timeout=15, markup=False)
+            self.notify(readable_validation_error(exc), title="Not saved", severity="error", timeout=15, markup=False)
             return
         except OSError as exc:
             from assistant.ui.errors import describe
@@ -124,6 +126,10 @@ class SettingsScreen(Screen):
             self.action_save()
         elif event.button.id == "level-test":
             self.action_level_test()
+        elif event.button.id == "first-run":
+            from assistant.ui.screens.first_run import FirstRunScreen
+
+            self.app.push_screen(FirstRunScreen())
 
     def action_level_test(self) -> None:
         self.level_test(self.query_one("#input_device", Input).value.strip() or None)
@@ -142,7 +148,7 @@ class SettingsScreen(Screen):
         self.app.call_from_thread(self.notify, f"Loudest level {peak:.3f}. {verdict}", title="Level test", markup=False)
 
 
-def _readable(exc: Exception) -> str:
+def readable_validation_error(exc: Exception) -> str:
     errors = getattr(exc, "errors", None)
     if callable(errors):
         return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors())
