@@ -40,7 +40,7 @@ def launch_once(index: int) -> dict[str, float]:
             while len(marks) < 2 and time.perf_counter() - start < 30:
                 text = screen(session)
                 now = time.perf_counter() - start
-                if "first_screen_s" not in marks and "Practise" in text:
+                if "first_screen_s" not in marks and "space Start" in text:
                     marks["first_screen_s"] = now
                 if "today_loaded_s" not in marks and "Week 1 of 12" in text:
                     marks["today_loaded_s"] = now

@@ -51,7 +51,7 @@ wait_for "Welcome to Viva" 30
 echo "first screen after $(( ($(date +%s%N) - start_ns) / 1000000 )) ms"
 wait_for "Models (speech recognition"
 keys Escape  # skip the first-run walkthrough (tests/test_ui.py covers it)
-wait_for "Practise"
+wait_for "space Start"
 wait_for "Week 1 of 12" 30
 
 keys F1
@@ -89,7 +89,7 @@ else
     echo "not recording; screen:"; screen
 fi
 keys Escape
-wait_for "Practise"
+wait_for "space Start"
 
 keys C-q
 wait_for "VIVA-EXITED-0" 20

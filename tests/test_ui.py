@@ -261,6 +261,26 @@ async def test_a_broken_bank_file_is_a_notice_not_a_crash(tmp_path: Path, monkey
         assert not any(i.question_id.startswith("dl-") for i in app.screen.items)
 
 
+async def test_a_mock_interview_runs_every_turn_then_scores_the_whole() -> None:
+    app, backend = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.screen.items)
+        await pilot.press("m")
+        await until(pilot, lambda: type(app.screen).__name__ == "MockInterviewScreen")
+        turns = app.screen.interview.turns
+        assert any(t.kind == "follow-up" for t in turns)
+        for index in range(len(turns)):
+            await until(pilot, lambda: app.screen.state == "recording" and app.screen.index == index)
+            assert app.screen.answer.max_seconds == turns[index].time_limit
+            await pilot.press("space")
+            await until(pilot, lambda: app.screen.state == "results")
+            assert "Score" not in screen_text(app)  # no feedback between turns
+            await pilot.press("n")
+        await until(pilot, lambda: app.screen.state == "done")
+        assert "Mock interview:" in screen_text(app) and backend.critiques == 0
+        assert sum(1 for s in app.services.store.list() if s.follow_up) == sum(t.kind == "follow-up" for t in turns)
+
+
 async def test_first_run_checks_microphone_and_voice_then_saves_the_plan() -> None:
     from assistant.config import config_file, load_settings
 

@@ -24,7 +24,7 @@ class VivaApp(App):
         Binding("f1", "help", "Help"),
         Binding("question_mark", "help", "Help", show=False),
         Binding("ctrl+t", "toggle_dark", "Theme", show=False),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+q", "quit", "Quit", priority=True, show=False),  # in help (f1); room for screen keys
     ]
 
     def __init__(self, backend: Backend | None = None, *, today: Callable[[], date] = date.today,

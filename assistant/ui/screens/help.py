@@ -12,8 +12,8 @@ from textual.widgets import Static
 KEYS = {
     "Everywhere": [("ctrl+p", "command palette"), ("f1 / ?", "this help"), ("ctrl+t", "light/dark theme"),
                    ("ctrl+q", "quit (an answer being recorded is saved first)")],
-    "Home": [("space / enter", "practise today's questions"), ("h", "history"), ("b", "question bank"),
-             ("s", "settings")],
+    "Home": [("space / enter", "practise today's questions"), ("m", "mock interview"), ("h", "history"),
+             ("b", "question bank"), ("s", "settings")],
     "Practice": [("space", "answer now (skip the spoken question) / stop answering"), ("r", "retry"),
                  ("n", "next question"), ("f", "answer the follow-up"), ("p", "play back my answer"),
                  ("o", "notes on this question"), ("k", "skip"), ("esc", "home")],

@@ -65,7 +65,8 @@ def topics_table(progress) -> Table:
 
 class HomeScreen(Screen):
     BINDINGS = [
-        Binding("space,enter", "practise", "Practise"),
+        Binding("space,enter", "practise", "Start"),
+        Binding("m", "mock", "Mock"),
         Binding("h", "history", "History"),
         Binding("b", "bank", "Bank"),
         Binding("s", "settings", "Settings"),
@@ -137,6 +138,11 @@ class HomeScreen(Screen):
             self.notify("No questions yet (still loading, or the bank is empty).", severity="warning", markup=False)
             return
         self.app.push_screen(PracticeScreen(pending))
+
+    def action_mock(self) -> None:
+        from assistant.ui.screens.mock import MockInterviewScreen
+
+        self.app.push_screen(MockInterviewScreen.for_today())
 
     def action_history(self) -> None:
         from assistant.ui.screens.history import HistoryScreen

@@ -42,15 +42,16 @@ FOLLOW_UP_SECONDS = 90  # a follow-up is a short second turn, whatever the main 
 
 
 class PracticeScreen(Screen):
+    # Short labels so the footer fits 80 columns; the state line and help (f1) say the rest.
     BINDINGS = [
-        Binding("space", "answer_or_stop", "Answer/Stop"),
+        Binding("space", "answer_or_stop", "Stop"),
         Binding("r", "retry", "Retry"),
         Binding("n", "next", "Next"),
         Binding("f", "follow_up", "Follow-up"),
-        Binding("p", "play", "Play back"),
+        Binding("p", "play", "Play"),
         Binding("o", "notes", "Notes"),
-        Binding("k", "skip", "Skip"),
-        Binding("escape", "leave", "Home"),
+        Binding("k", "skip", "Skip", show=False),
+        Binding("escape", "leave", "Home", show=False),
     ]
 
     def __init__(self, question_ids: list[str], *, speak: bool = True, critique: bool = True) -> None:
@@ -116,14 +117,20 @@ class PracticeScreen(Screen):
         self.answering_follow_up = follow_up
         self.attempt, self.answer, self._finished, self._critique_stream = None, None, False, ""
         self._answer_now.clear()
-        label = "Follow-up" if follow_up else f"Question {self.index + 1} of {len(self.question_ids)}"
+        label = self.turn_label(follow_up)
         prompt = follow_up or question.prompt
         self.query_one("#question", Static).update(
             Text.assemble((f"{label} · {question.topic} · {question.difficulty}\n", "dim"), (prompt, "bold")))
         for widget_id in ("transcript", "score", "checklist", "delivery", "critique", "follow-up"):
             self.query_one(f"#{widget_id}", Static).update("")
         self._set_state("asking", "Listen… (space: answer now)")
-        self.run_turn(question, prompt, follow_up)
+        self.run_turn(replace(question, time_limit=self.time_limit_for(question, follow_up)), prompt, follow_up)
+
+    def turn_label(self, follow_up: str | None) -> str:
+        return "Follow-up" if follow_up else f"Question {self.index + 1} of {len(self.question_ids)}"
+
+    def time_limit_for(self, question: Question, follow_up: str | None) -> int:
+        return min(question.time_limit, FOLLOW_UP_SECONDS) if follow_up else question.time_limit
 
     @work(thread=True, exclusive=True, group="turn", exit_on_error=False)
     def run_turn(self, question: Question, prompt: str, follow_up: str | None) -> None:
@@ -136,8 +143,6 @@ class PracticeScreen(Screen):
             while not self._answer_now.is_set() and backend.still_speaking(0.1):
                 pass
             backend.stop_speaking()
-        if follow_up:
-            question = replace(question, time_limit=min(question.time_limit, FOLLOW_UP_SECONDS))
         with self._answer_lock:
             if self._leaving.is_set():
                 return  # the user left while the question was being spoken
