@@ -78,10 +78,10 @@ keys Escape
 keys Space
 wait_for "Question 1 of" 20
 for _ in $(seq 300); do  # the question is spoken first (up to ~30 s)
-    screen | grep -qE "Recording|failed" && break
+    screen | grep -qE "● Recording|failed" && break
     sleep 0.1
 done
-if screen | grep -qF "Recording"; then
+if screen | grep -qF "● Recording"; then
     echo "ok: Recording"
     keys Space
     wait_for "Saved as attempt" 60
