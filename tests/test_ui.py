@@ -179,9 +179,10 @@ async def test_history_filters_sorts_and_opens_an_attempt_with_its_comparison() 
         text = screen_text(app)
         assert "Over time" in text and "→" in text and "newly hit" in text
         await pilot.press("p")
-        assert app.screen._player is not None and app.screen._player.playing
+        player = app.screen._player
+        assert player is not None and player.playing
         await pilot.press("p")
-        assert not app.screen._player.playing
+        assert not player.playing and app.screen._player is None
 
 
 async def test_the_bank_browser_hides_the_model_answer_until_asked() -> None:

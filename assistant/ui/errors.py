@@ -20,3 +20,18 @@ def describe(error: BaseException) -> str:
     if isinstance(error, KeyError):
         return str(error.args[0]) if error.args else "Not found."
     return f"{type(error).__name__}: {error}. The app keeps running; `viva doctor` checks the set-up."
+
+
+def toggle_playback(widget, player, attempt):  # -> the player now playing, or None
+    """Stop what plays; else play the attempt's recording. Missing or corrupt audio is a
+    notice on `widget`, not a crash."""
+    if player is not None and player.playing:
+        player.stop()
+        return None
+    if attempt is None:
+        return None
+    try:
+        return widget.app.backend.play(attempt)
+    except Exception as exc:
+        widget.notify(describe(exc), title="Cannot play", severity="error", markup=False)
+        return None

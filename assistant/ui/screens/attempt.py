@@ -97,17 +97,9 @@ class AttemptScreen(Screen):
                 self._player = None
 
     def action_play(self) -> None:
-        from assistant.ui.errors import describe
+        from assistant.ui.errors import toggle_playback
 
-        if self._player is not None and self._player.playing:
-            self._player.stop()
-            return
-        if self.attempt is None:
-            return
-        try:
-            self._player = self.app.backend.play(self.attempt)
-        except Exception as exc:  # missing or corrupt audio: say so, keep the screen
-            self.notify(describe(exc), title="Cannot play", severity="error", markup=False)
+        self._player = toggle_playback(self, self._player, self.attempt)
 
     def action_notes(self) -> None:
         from assistant.ui.screens.notes import NotesScreen

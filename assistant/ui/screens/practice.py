@@ -289,17 +289,9 @@ class PracticeScreen(Screen):
             self.start_turn(self.follow_up_text)
 
     def action_play(self) -> None:
-        from assistant.ui.errors import describe
+        from assistant.ui.errors import toggle_playback
 
-        if self._player is not None and self._player.playing:
-            self._player.stop()
-            return
-        if self.state != "results" or self.attempt is None:
-            return
-        try:
-            self._player = self.app.backend.play(self.attempt)
-        except Exception as exc:
-            self.notify(describe(exc), title="Cannot play", severity="error", markup=False)
+        self._player = toggle_playback(self, self._player, self.attempt if self.state == "results" else None)
 
     def action_notes(self) -> None:
         from assistant.ui.screens.notes import NotesScreen
