@@ -20,7 +20,12 @@ class Services:
 
     @cached_property
     def bank(self) -> Bank:
-        return load_bank(self.settings.question_dir, self.settings.rubric_dir, self.settings.user_banks)
+        from assistant.bank.cache import cached_bank
+
+        s = self.settings
+        user_banks = s.user_banks
+        return cached_bank(lambda: load_bank(s.question_dir, s.rubric_dir, user_banks),
+                           [s.question_dir, s.rubric_dir, *user_banks], s.cache_dir)
 
     @cached_property
     def transcriber(self) -> Transcriber:
