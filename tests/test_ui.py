@@ -337,3 +337,12 @@ def _model_answer(question_id: str) -> str:
     from assistant.bank import load_bank
 
     return load_bank(REPO / "question_bank", REPO / "rubrics").get(question_id).model_answer
+
+
+def test_viva_without_a_terminal_says_the_app_needs_one() -> None:
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    result = CliRunner().invoke(app, [])
+    assert result.exit_code == 2 and "needs an interactive terminal" in result.output
