@@ -1,18 +1,4 @@
-"""`viva doctor`: is everything Viva needs here and working? One small function per check.
-
-Each check gives a `CheckResult`: ok / warn / fail, what it found, and a one-line fix, so the
-CLI, the app's first-run wizard and its settings screen show the same diagnosis. `fail` means
-something Viva needs is broken (the CLI exits non-zero); `warn` means Viva still works without
-it (no speakers: questions are shown; no critique model: feedback comes from the rubric).
-A check never raises: an unexpected error becomes its own `fail`.
-
-    ctx = DoctorContext.from_environment()          # or DoctorContext(settings, services=app_services)
-    for result in iter_checks(ctx, ["input-device", "input-level", "tts"]):
-        ...
-
-Model checks go through `ctx.services`, so models a check loads stay loaded for whoever passed
-those services in (the first-run wizard warms them this way). Heavy libraries load only there.
-"""
+"""The checks, one small function each: settings, bank, storage, audio, models."""
 
 from __future__ import annotations
 
@@ -20,172 +6,23 @@ import math
 import shutil
 import sqlite3
 import tempfile
-import time
 import tomllib
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 from assistant.audio.devices import AudioDeviceError, DeviceInfo, resolve_device
-from assistant.config import Settings, config_file, load_settings
-
-if TYPE_CHECKING:
-    import numpy as np
-
-    from assistant.services import Services
-
-MIN_FREE_BYTES = 100 * 2**20  # below this, saving a recording or assembling a model fails
-LOW_FREE_BYTES = 2 * 2**30  # the critique model alone takes 0.5-2 GB in the cache
-QUIET_DBFS = -70.0  # a live microphone in a quiet room measures roughly -60 to -40 dBFS
-
-
-class Status(StrEnum):
-    OK = "ok"
-    WARN = "warn"
-    FAIL = "fail"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """What a check function returns; `run_check` names it."""
-
-    status: Status
-    summary: str
-    fix: str = ""
-    seconds: float | None = None  # load or synthesis time, where that is what the check measured
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    id: str
-    title: str
-    status: Status
-    summary: str
-    fix: str = ""
-    seconds: float | None = None
-    data: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "status": self.status.value}
-
-
-class AudioProbe(Protocol):
-    """The sound system as the checks see it; tests pass a fake."""
-
-    def devices(self) -> list[DeviceInfo]: ...
-
-    def record(self, device: DeviceInfo, seconds: float) -> tuple[np.ndarray, int]:
-        """Mono float32 samples and their rate."""
-        ...
-
-
-class SoundDeviceProbe:
-    def devices(self) -> list[DeviceInfo]:
-        from assistant.audio.devices import list_devices
-
-        return list_devices()
-
-    def record(self, device: DeviceInfo, seconds: float) -> tuple[np.ndarray, int]:
-        from assistant.audio.devices import sounddevice
-
-        sd = sounddevice()
-        last: Exception | None = None
-        # The device's own rate first; some refuse anything else, others only 16/48 kHz.
-        for rate in dict.fromkeys((int(device.default_samplerate) or 48000, 48000, 16000)):
-            try:
-                frames = sd.rec(int(seconds * rate), samplerate=rate, channels=1, device=device.index,
-                                dtype="float32", blocking=True)
-                return frames[:, 0], rate
-            except sd.PortAudioError as exc:
-                last = exc
-        raise AudioDeviceError(f"could not record from {device.name}: {last}")
-
-
-@dataclass
-class DoctorContext:
-    settings: Settings
-    config_error: str = ""
-    """Why the config could not be loaded (the other checks then run on the environment and defaults)."""
-    audio: AudioProbe = field(default_factory=SoundDeviceProbe)
-    load_models: bool = True
-    """False: model checks only look for the files (fast); True: they load each model and time it."""
-    level_seconds: float = 0.5
-    services: Services | None = None
-    _devices: list[DeviceInfo] | AudioDeviceError | None = field(default=None, init=False, repr=False)
-
-    @classmethod
-    def from_environment(cls, **kwargs: Any) -> DoctorContext:
-        """Settings as Viva would load them; a broken config is recorded, not raised."""
-        try:
-            return cls(load_settings(), **kwargs)
-        except Exception as exc:  # noqa: BLE001 - pydantic, TOML or OS errors: all reported the same way
-            return cls(_settings_without_config_file(), config_error=readable_config_error(exc), **kwargs)
-
-    def svc(self) -> Services:
-        if self.services is None:
-            from assistant.services import Services
-
-            self.services = Services(settings=self.settings)
-        return self.services
-
-    def devices(self) -> list[DeviceInfo]:
-        """Listed once per run; raises AudioDeviceError when the sound system is unusable."""
-        if self._devices is None:
-            try:
-                self._devices = self.audio.devices()
-            except AudioDeviceError as exc:
-                self._devices = exc
-        if isinstance(self._devices, AudioDeviceError):
-            raise self._devices
-        return self._devices
-
-
-def _settings_without_config_file() -> Settings:
-    class EnvironmentOnly(Settings):
-        @classmethod
-        def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,  # type: ignore[override]
-                                       file_secret_settings):
-            return (init_settings, env_settings)
-
-    try:
-        return EnvironmentOnly()
-    except Exception:  # noqa: BLE001 - the environment is broken too: defaults, so the rest can still be checked
-        return Settings.model_construct()
-
-
-def readable_config_error(exc: BaseException) -> str:
-    """One line per problem: `llm_engine: Input should be 'auto', ... (got 'gpt')`."""
-    from pydantic import ValidationError
-
-    if isinstance(exc, ValidationError):
-        return "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']} (got {e['input']!r})" for e in exc.errors()
-        )
-    if isinstance(exc, tomllib.TOMLDecodeError):
-        return f"{config_file()} is not valid TOML: {exc}"
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _ok(summary: str, **kwargs: Any) -> Finding:
-    return Finding(Status.OK, summary, **kwargs)
-
-
-def _warn(summary: str, fix: str, **kwargs: Any) -> Finding:
-    return Finding(Status.WARN, summary, fix, **kwargs)
-
-
-def _fail(summary: str, fix: str, **kwargs: Any) -> Finding:
-    return Finding(Status.FAIL, summary, fix, **kwargs)
-
-
-def _timed(action: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    action()
-    return round(time.perf_counter() - start, 2)
-
+from assistant.config import Settings, config_file
+from assistant.doctor.base import (
+    LOW_FREE_BYTES,
+    MIN_FREE_BYTES,
+    QUIET_DBFS,
+    DoctorContext,
+    Finding,
+    _fail,
+    _ok,
+    _timed,
+    _warn,
+)
 
 # --- settings, bank, storage ---------------------------------------------------------------
 
@@ -385,7 +222,11 @@ def check_asr_model(ctx: DoctorContext) -> Finding:
 
 
 def _asr_model_path(s: Settings) -> Path:
-    from assistant.speech.asr.models import bundled_ctranslate2_dir, converted_checkpoint_path, resolve_openai_checkpoint
+    from assistant.speech.asr.models import (
+        bundled_ctranslate2_dir,
+        converted_checkpoint_path,
+        resolve_openai_checkpoint,
+    )
 
     if s.asr_engine == "faster-whisper":
         path = Path(s.asr_model).expanduser() if s.asr_model else bundled_ctranslate2_dir()
@@ -467,57 +308,3 @@ def _check_llm_server(s: Settings) -> Finding:
         return _warn(f"cannot reach {url} ({exc})", "start the server (e.g. `ollama serve`) or fix llm_base_url")
     return _ok(f"{s.llm_model} at {s.llm_base_url} answered in {seconds:.2f} s", seconds=seconds)
 
-
-# --- running ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Check:
-    id: str
-    title: str
-    run: Callable[[DoctorContext], Finding]
-
-
-CHECKS: tuple[Check, ...] = (
-    Check("config", "Config file", check_config),
-    Check("bank", "Question bank", check_bank),
-    Check("database", "Database", check_database),
-    Check("disk", "Free disk", check_disk),
-    Check("input-device", "Microphone", check_input_device),
-    Check("input-level", "Microphone level", check_input_level),
-    Check("output-device", "Speakers", check_output_device),
-    Check("tts", "Voice", check_tts),
-    Check("asr-model", "Speech recognition", check_asr_model),
-    Check("embedding-model", "Scoring model", check_embedding_model),
-    Check("critique-model", "Critique model", check_critique_model),
-)
-CHECK_IDS = tuple(c.id for c in CHECKS)
-
-
-def run_check(check: Check, ctx: DoctorContext) -> CheckResult:
-    try:
-        finding = check.run(ctx)
-    except Exception as exc:  # noqa: BLE001 - the doctor reports; it must not crash on what it diagnoses
-        finding = _fail(f"the check itself failed: {type(exc).__name__}: {exc}", "please report this with `viva doctor --json`")
-    return CheckResult(check.id, check.title, finding.status, finding.summary, finding.fix, finding.seconds, finding.data)
-
-
-def iter_checks(ctx: DoctorContext | None = None, ids: Iterable[str] | None = None) -> Iterator[CheckResult]:
-    """Run the checks (all, or those ids, in the standard order) and yield each result as it is ready."""
-    ctx = ctx or DoctorContext.from_environment()
-    wanted = set(ids) if ids is not None else None
-    unknown = (wanted or set()) - set(CHECK_IDS)
-    if unknown:
-        raise ValueError(f"unknown checks {sorted(unknown)}; known: {', '.join(CHECK_IDS)}")
-    for check in CHECKS:
-        if wanted is None or check.id in wanted:
-            yield run_check(check, ctx)
-
-
-def run_checks(ctx: DoctorContext | None = None, ids: Iterable[str] | None = None) -> list[CheckResult]:
-    return list(iter_checks(ctx, ids))
-
-
-def exit_code(results: Iterable[CheckResult]) -> int:
-    """1 when something Viva needs is broken, else 0 (warnings do not count)."""
-    return 1 if any(r.status is Status.FAIL for r in results) else 0
