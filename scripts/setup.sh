@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(espeak-ng libportaudio2 libsndfile1 pulseaudio pulseaudio-utils libasound2-plugins)
+# tmux: the smoke test drives the app in it (scripts/tmux_smoke.sh), as a person would.
+DEBIAN_PACKAGES=(espeak-ng libportaudio2 libsndfile1 pulseaudio pulseaudio-utils libasound2-plugins tmux)
 
 install_debian_packages() {
     command -v dpkg-query >/dev/null || { echo "setup: not a Debian/Ubuntu system; install ${DEBIAN_PACKAGES[*]} yourself" >&2; return 0; }

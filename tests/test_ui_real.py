@@ -7,6 +7,7 @@ way a microphone would hear it; the app must stop on silence, score and critique
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -65,6 +66,8 @@ async def test_a_spoken_answer_is_recorded_stopped_on_silence_scored_and_critiqu
 
 
 def test_tmux_smoke_script_drives_the_real_app(pulse) -> None:
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed (scripts/setup.sh installs it)")
     env = {**os.environ, **pulse, "VIVA_INPUT_DEVICE": "pulse", "VIVA_OUTPUT_DEVICE": "pulse",
            "VIVA_TRAILING_SILENCE": "2"}
     result = subprocess.run(["bash", str(REPO / "scripts" / "tmux_smoke.sh")], env=env, capture_output=True,
