@@ -117,6 +117,22 @@ async def test_retry_next_skip_and_the_session_summary() -> None:
         assert "Session done: 3 answers" in screen_text(app)
 
 
+async def test_moving_on_while_the_question_is_spoken_records_only_the_next_one() -> None:
+    app, backend = make_app(FakeBackend(speaking_seconds=30))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.app.push_screen(_practice(["sl-bias-variance", "dl-dropout"]))
+        await until(pilot, lambda: app.screen.state == "asking" and backend.spoken)
+        await pilot.press("n")  # the first question is still being said
+        await until(pilot, lambda: len(backend.spoken) == 2)
+        await pilot.press("space")  # answer the second one now
+        await until(pilot, lambda: app.screen.state == "recording")
+        await pilot.press("space")
+        await until(pilot, lambda: app.screen.state == "results")
+        await pilot.pause(0.3)
+        assert backend.begun == ["dl-dropout"]
+        assert [s.question_id for s in app.services.store.list()] == ["dl-dropout"]
+
+
 async def test_no_microphone_is_a_notice_and_the_app_keeps_running() -> None:
     error = AudioDeviceError("no audio input device found. Connect a microphone, then `viva devices`.")
     app, _ = make_app(FakeBackend(fail_recording=error))

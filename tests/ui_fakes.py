@@ -76,6 +76,8 @@ class FakeBackend:
     finished: list[Attempt] = field(default_factory=list)
     critiques: int = 0
     clock_value: str | None = None
+    speaking_seconds: float = 0.0  # how long "saying" a question takes, unless stopped
+    begun: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.services.__dict__["embedder"] = BagOfWordsEmbedder()  # instead of loading MiniLM
@@ -92,17 +94,21 @@ class FakeBackend:
 
     def speak(self, text: str) -> str | None:
         self.spoken.append(text)
+        self._speech_ends = time.monotonic() + self.speaking_seconds
         return None
 
     def stop_speaking(self) -> None:
-        pass
+        self._speech_ends = 0.0
 
     def still_speaking(self, wait: float) -> bool:
-        return False
+        if time.monotonic() < getattr(self, "_speech_ends", 0.0):
+            time.sleep(wait)
+        return time.monotonic() < getattr(self, "_speech_ends", 0.0)
 
     def begin_answer(self, question: Question, on_partial, *, follow_up: str | None = None) -> FakeAnswer:
         if self.fail_recording is not None:
             raise self.fail_recording
+        self.begun.append(question.id)
         text = self.answers.pop(0) if self.answers else question.model_answer
         return FakeAnswer(self, question, text, on_partial, follow_up)
 

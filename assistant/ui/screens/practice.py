@@ -67,11 +67,12 @@ class PracticeScreen(Screen):
         self.answering_follow_up: str | None = None
         self.scores: list[float] = []
         self.failure: str | None = None
+        self._turn = 0
         self._answer_now = threading.Event()
         self._leaving = threading.Event()
         self._answer_lock = threading.Lock()  # the worker starts an answer, or the closing screen stops it
         self._finish_lock = threading.Lock()
-        self._finished = False
+        self._finished: set = set()  # answers already stopped and saved (held, so identities stay unique)
         self._critique_stream = ""
         self._player = None
 
@@ -114,8 +115,15 @@ class PracticeScreen(Screen):
 
     def start_turn(self, follow_up: str | None = None) -> None:
         question = self.question
+        # A worker thread cannot be killed: one still finishing an earlier turn (a critique
+        # streaming, a question being spoken) sees the number change and stops posting.
+        with self._answer_lock:
+            self._turn += 1
+            earlier = self.answer
+        if earlier is not None and earlier not in self._finished:
+            earlier.request_stop()  # its worker saves it; nothing is lost by moving on
         self.answering_follow_up = follow_up
-        self.attempt, self.answer, self._finished, self._critique_stream = None, None, False, ""
+        self.attempt, self.answer, self._critique_stream = None, None, ""
         self._answer_now.clear()
         label = self.turn_label(follow_up)
         prompt = follow_up or question.prompt
@@ -124,7 +132,8 @@ class PracticeScreen(Screen):
         for widget_id in ("transcript", "score", "checklist", "delivery", "critique", "follow-up"):
             self.query_one(f"#{widget_id}", Static).update("")
         self._set_state("asking", "Listen… (space: answer now)")
-        self.run_turn(replace(question, time_limit=self.time_limit_for(question, follow_up)), prompt, follow_up)
+        self.run_turn(self._turn, replace(question, time_limit=self.time_limit_for(question, follow_up)), prompt,
+                      follow_up)
 
     def turn_label(self, follow_up: str | None) -> str:
         return "Follow-up" if follow_up else f"Question {self.index + 1} of {len(self.question_ids)}"
@@ -133,8 +142,13 @@ class PracticeScreen(Screen):
         return min(question.time_limit, FOLLOW_UP_SECONDS) if follow_up else question.time_limit
 
     @work(thread=True, exclusive=True, group="turn", exit_on_error=False)
-    def run_turn(self, question: Question, prompt: str, follow_up: str | None) -> None:
+    def run_turn(self, turn: int, question: Question, prompt: str, follow_up: str | None) -> None:
         backend = self.app.backend
+
+        def post(message) -> None:
+            if turn == self._turn:
+                self.post_message(message)
+
         if self.speak:
             problem = backend.speak(prompt)
             if problem is not None:
@@ -144,40 +158,39 @@ class PracticeScreen(Screen):
                 pass
             backend.stop_speaking()
         with self._answer_lock:
-            if self._leaving.is_set():
-                return  # the user left while the question was being spoken
+            if self._leaving.is_set() or turn != self._turn:
+                return  # the user left, or moved on, while the question was being spoken
             try:
-                self.answer = backend.begin_answer(
-                    question, lambda text: self.post_message(PartialTranscript(text)), follow_up=follow_up)
+                answer = self.answer = backend.begin_answer(
+                    question, lambda text: post(PartialTranscript(text)), follow_up=follow_up)
             except Exception as exc:
-                self.post_message(TurnFailed("recording", exc))
+                post(TurnFailed("recording", exc))
                 return
-        self.post_message(AnswerEnded(self.answer.wait()))
-        attempt = self._finish_answer()
+        post(AnswerEnded(answer.wait()))
+        attempt = self._finish_answer(answer)
         if attempt is None:
             return
-        self.post_message(AttemptScored(attempt))
-        if self.critique and attempt.score.graded:
+        post(AttemptScored(attempt))
+        if self.critique and attempt.score.graded and turn == self._turn:
             try:
-                done = backend.critique(attempt, self.question_for(attempt),
-                                        lambda piece: self.post_message(CritiqueToken(piece)))
+                done = backend.critique(attempt, self.question_for(attempt), lambda piece: post(CritiqueToken(piece)))
             except Exception as exc:
-                self.post_message(TurnFailed("critique", exc))
+                post(TurnFailed("critique", exc))
                 return
-            self.post_message(CritiqueDone(done))
+            post(CritiqueDone(done))
 
     def question_for(self, attempt: Attempt) -> Question:
         question = self.app.services.bank.get(attempt.question_id)
         return replace(question, prompt=attempt.follow_up) if attempt.follow_up else question
 
-    def _finish_answer(self) -> Attempt | None:
+    def _finish_answer(self, answer: LiveAnswer) -> Attempt | None:
         """Stop, transcribe the tail, score, save: once, whether the turn ends or the screen closes."""
         with self._finish_lock:
-            if self._finished or self.answer is None:
+            if answer in self._finished:
                 return None
-            self._finished = True
+            self._finished.add(answer)
             try:
-                return self.answer.finish()
+                return answer.finish()
             except Exception as exc:
                 self.post_message(TurnFailed("scoring", exc))
                 return None
@@ -316,6 +329,6 @@ class PracticeScreen(Screen):
         self._answer_now.set()
         if self._player is not None:
             self._player.stop()
-        if answer is not None and not self._finished:
+        if answer is not None and answer not in self._finished:
             answer.request_stop()
-            self._finish_answer()
+            self._finish_answer(answer)
