@@ -100,10 +100,17 @@ class LocalBackend:
             ("question voice", self._load_voice),
             ("critique model", lambda: svc.critic.warm_up()),
         ]
+        failed: list[str] = []
         for index, (name, load) in enumerate(steps):
             on_progress(name, index / len(steps))
-            load()
-        on_progress("ready", 1.0)
+            try:
+                load()
+            except Exception as exc:  # one missing model must not keep the others from loading
+                failed.append(f"{name}: {exc}")
+        on_progress("ready" if not failed else f"ready, except {len(failed)}", 1.0)
+        if failed:
+            raise RuntimeError("some models could not be prepared (`viva doctor` says how to fix them): "
+                               + "; ".join(failed))
 
     def _load_voice(self) -> None:
         speaker = self._get_speaker()

@@ -144,6 +144,19 @@ async def test_no_microphone_is_a_notice_and_the_app_keeps_running() -> None:
         await until(pilot, lambda: type(app.screen).__name__ == "HomeScreen")
 
 
+async def test_a_model_that_fails_to_load_is_a_notice_and_home_still_works() -> None:
+    class BrokenModels(FakeBackend):
+        def prepare_models(self, on_progress) -> None:
+            on_progress("ready, except 1", 1.0)
+            raise RuntimeError("some models could not be prepared: critique model: no GGUF file")
+
+    app, _ = make_app(BrokenModels())
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.screen.items)
+        await until(pilot, lambda: any("no GGUF file" in n.message for n in app._notifications))
+        assert "some models failed" in app.models_status
+
+
 async def test_leaving_in_the_middle_of_an_answer_saves_it() -> None:
     app, backend = make_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -94,7 +94,7 @@ class VivaApp(App):
             from assistant.ui.errors import describe
 
             if event.worker.group == "models":
-                self.models_status = "models failed to load (see notice)"
+                self.models_status = "some models failed to load (see the notice; `viva doctor`)"
             self.notify(describe(event.worker.error), title="Something went wrong", severity="error", timeout=15, markup=False)
 
     # Navigation, reachable by keys and from the command palette.
