@@ -64,7 +64,17 @@ def test_answer_played_into_the_sink_is_recorded_scored_like_the_file(pulse, rea
     attempt = session.finish()
     assert reason == "silence"
     assert attempt.id is not None and attempt.audio_path.exists() and attempt.score.graded
-    assert {p.point_id: p.status for p in attempt.score.points} == {p.point_id: p.status for p in direct.score.points}
+    recorded = {p.point_id: (p.status, p.similarity) for p in attempt.score.points}
+    from_file = {p.point_id: (p.status, p.similarity) for p in direct.score.points}
+    why = f"recorded: {attempt.transcript.text!r} {recorded}\nfile: {direct.transcript.text!r} {from_file}"
+    # Audio through a sound server is never bit-identical to the file, so a point sitting on a
+    # threshold can flip (seen once in CI under load: 'why-sparse' hit from the file, miss live).
+    # Every other point must agree, and at most one borderline point may differ.
+    thresholds = (real_services.scorer.thresholds.hit, real_services.scorer.thresholds.partial)
+    differing = [k for k in recorded if recorded[k][0] != from_file[k][0]]
+    borderline = [k for k in differing
+                  if any(abs(sim - t) <= 0.05 for sim in (recorded[k][1], from_file[k][1]) for t in thresholds)]
+    assert len(differing) <= 1 and differing == borderline, why
     assert abs(attempt.score.overall - direct.score.overall) <= 10
     assert "sparse" in attempt.transcript.text.lower()
     assert not list((real_services.settings.audio_dir / ".in-progress").glob("*"))  # nothing left behind
