@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from assistant.domain import Attempt, PointStatus
-from assistant.ui.widgets.results import checklist, critique_text, delivery_text, highlighted_transcript, score_line
+from assistant.ui.widgets.results import critique_text, highlighted_transcript, show_result
 
 
 def comparison(attempt: Attempt, earlier: list[Attempt]) -> Text:
@@ -74,10 +74,7 @@ class AttemptScreen(Screen):
             prompt = f"{attempt.question_id} (no longer in the bank)"
         self.sub_title = f"Attempt #{attempt.id} · {attempt.created_at[:16].replace('T', ' ')}"
         self.query_one("#question", Static).update(Text(prompt, style="bold"))
-        self.query_one("#score", Static).update(score_line(attempt.score))
-        self._show_transcript(None)
-        self.query_one("#checklist", Static).update(checklist(attempt.score))
-        self.query_one("#delivery", Static).update(delivery_text(attempt.delivery))
+        show_result(self, attempt)
         if attempt.critique is not None:
             self.query_one("#critique", Static).update(critique_text(attempt.critique))
         earlier = [services.store.get(s.id) for s in reversed(services.store.list(question_id=attempt.question_id))

@@ -31,11 +31,8 @@ from assistant.ui.messages import (
 )
 from assistant.ui.widgets.level_meter import LevelMeter
 from assistant.ui.widgets.results import (
-    checklist,
     critique_text,
-    delivery_text,
-    highlighted_transcript,
-    score_line,
+    show_result,
 )
 
 FOLLOW_UP_SECONDS = 90  # a follow-up is a short second turn, whatever the main limit
@@ -209,10 +206,7 @@ class PracticeScreen(Screen):
         attempt = self.attempt = message.attempt
         if not attempt.follow_up:
             self.scores.append(attempt.score.overall)
-        self.query_one("#transcript", Static).update(highlighted_transcript(attempt.transcript, attempt.score))
-        self.query_one("#score", Static).update(score_line(attempt.score))
-        self.query_one("#checklist", Static).update(checklist(attempt.score) if attempt.score.graded else "")
-        self.query_one("#delivery", Static).update(delivery_text(attempt.delivery))
+        show_result(self, attempt)
         if self.critique and attempt.score.graded:
             status = "" if self.app.models_ready else f" (critique model: {self.app.models_status})"
             self.query_one("#critique", Static).update(critique_text(None) + Text(status, style="dim"))

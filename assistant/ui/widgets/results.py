@@ -100,3 +100,15 @@ def critique_text(critique: Critique | None, streamed: str = "") -> Text:
 
 def attempt_summary(attempt: Attempt) -> Group:
     return Group(score_line(attempt.score), Text(""), checklist(attempt.score), delivery_text(attempt.delivery))
+
+
+def show_result(screen, attempt: Attempt, position: float | None = None) -> None:
+    """Fill a screen's #score, #checklist, #delivery and #transcript with one attempt (practice
+    results and a history replay show it the same way); an ungraded answer gets no checklist."""
+    from textual.widgets import Static
+
+    score = attempt.score
+    screen.query_one("#score", Static).update(score_line(score))
+    screen.query_one("#checklist", Static).update(checklist(score) if score.graded else "")
+    screen.query_one("#delivery", Static).update(delivery_text(attempt.delivery))
+    screen.query_one("#transcript", Static).update(highlighted_transcript(attempt.transcript, score, position))
