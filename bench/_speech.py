@@ -165,3 +165,13 @@ def corpus_wer(references: list[str], hypotheses: list[str], normalise) -> float
     refs = [normalise(r) or "<empty>" for r in references]
     hyps = [normalise(h) for h in hypotheses]
     return float(jiwer.wer(refs, hyps))
+
+
+def finish_report(report: dict, json_path: Path | None) -> None:
+    """The benchmarks' common last lines: time spent, then the JSON file if one was asked for."""
+    import json
+
+    print(f"\nsynthesis {report['synth_s']} s (0 when cached), total {report['total_s']} s wall, "
+          f"{report['total_cpu_s']} s cpu")
+    if json_path:
+        json_path.write_text(json.dumps(report, indent=2, default=str))

@@ -27,7 +27,6 @@ test with other spellings (default: um/uh as written, umm/uhh, erm/er).
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import shutil
 import subprocess
@@ -38,7 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _speech import Recogniser, SpeechCache  # noqa: E402
+from _speech import Recogniser, SpeechCache, finish_report  # noqa: E402
 
 from assistant.audio.files import ASR_SAMPLE_RATE  # noqa: E402
 from assistant.scoring.delivery import count_fillers  # noqa: E402
@@ -204,10 +203,7 @@ def main() -> None:
             print(f"{voice:<7} {cond:<18} " + " ".join(f"{c:>17}" for c in cells)
                   + f" {extra:>6} {control['detected']:>5} in {control['sentences_with_any']:>2}/{control['sentences']:<2}"
                   f" {seconds:>7.1f} {cpu:>7.1f}")
-    print(f"\nsynthesis {report['synth_s']} s (0 when cached), total {report['total_s']} s wall, "
-          f"{report['total_cpu_s']} s cpu")
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2, default=str))
+    finish_report(report, args.json)
 
 
 if __name__ == "__main__":

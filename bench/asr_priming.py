@@ -35,7 +35,6 @@ priming falls out of the context after a minute or so, while hotwords are given 
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 import time
@@ -45,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
-from _speech import Recogniser, SpeechCache, TermIndex, corpus_wer, terms_in, wer_normaliser  # noqa: E402
+from _speech import Recogniser, SpeechCache, finish_report, TermIndex, corpus_wer, terms_in, wer_normaliser  # noqa: E402
 
 from assistant.audio.files import ASR_SAMPLE_RATE  # noqa: E402
 from assistant.services import Services  # noqa: E402
@@ -337,10 +336,7 @@ def main() -> None:
         print_table(report["results"], "Per sentence (TER = rubric terms missed / spoken; WER: " + normaliser_name + ")")
     if "long" in report:
         print_long(report["long"]["results"], len(report["long"]["questions"]))
-    print(f"\nsynthesis {report['synth_s']} s (0 when cached), total {report['total_s']} s wall, "
-          f"{report['total_cpu_s']} s cpu")
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2, default=str))
+    finish_report(report, args.json)
 
 
 if __name__ == "__main__":
