@@ -22,10 +22,16 @@ from tests.audio_env import DEVICE, play
 
 pytestmark = [pytest.mark.slow, pytest.mark.audio]
 
+# Every rubric point sits well clear of the hit/partial thresholds for this answer (hits 0.65 and
+# up, misses 0.40 and below), so the live recording must give the same statuses as the file.
+# An earlier answer left 'why-sparse' at 0.52 against a 0.50 threshold; the streamed transcript
+# splits sentences differently, and that point flipped in CI.
 ANSWER = (
     "L1 regularization adds the sum of the absolute values of the weights to the loss, which drives many "
     "weights exactly to zero, so it gives sparse models and performs feature selection. L2 adds the sum of "
-    "squared weights and shrinks them smoothly toward zero without making them sparse."
+    "squared weights and shrinks them smoothly toward zero without making them sparse. The reason is that the "
+    "L1 penalty has a kink and is not differentiable at zero, so it keeps pushing each weight toward zero with "
+    "the same force, while the L2 push fades as the weight gets small."
 )
 
 
@@ -67,15 +73,13 @@ def test_answer_played_into_the_sink_is_recorded_scored_like_the_file(pulse, rea
     recorded = {p.point_id: (p.status, p.similarity) for p in attempt.score.points}
     from_file = {p.point_id: (p.status, p.similarity) for p in direct.score.points}
     why = f"recorded: {attempt.transcript.text!r} {recorded}\nfile: {direct.transcript.text!r} {from_file}"
-    # Audio through a sound server is never bit-identical to the file, so a point sitting on a
-    # threshold can flip (seen once in CI under load: 'why-sparse' hit from the file, miss live).
-    # Every other point must agree, and at most one borderline point may differ.
+    # The premise: from the file, no point is near a threshold. If a model change breaks that,
+    # the answer needs rewording; it is not a recorder fault.
     thresholds = (real_services.scorer.thresholds.hit, real_services.scorer.thresholds.partial)
-    differing = [k for k in recorded if recorded[k][0] != from_file[k][0]]
-    borderline = [k for k in differing
-                  if any(abs(sim - t) <= 0.05 for sim in (recorded[k][1], from_file[k][1]) for t in thresholds)]
-    assert len(differing) <= 1 and differing == borderline, why
-    assert abs(attempt.score.overall - direct.score.overall) <= 10
+    borderline = [k for k, (_, sim) in from_file.items() if any(abs(sim - t) < 0.04 for t in thresholds)]
+    assert not borderline, f"the test answer is borderline on {borderline}: {why}"
+    assert {k: status for k, (status, _) in recorded.items()} == {k: status for k, (status, _) in from_file.items()}, why
+    assert attempt.score.overall == direct.score.overall, why
     assert "sparse" in attempt.transcript.text.lower()
     assert not list((real_services.settings.audio_dir / ".in-progress").glob("*"))  # nothing left behind
 
