@@ -74,10 +74,11 @@ def test_streaming_cuts_at_pauses_offsets_times_and_skips_silent_chunks() -> Non
     # Cut once 0.3 s of pause is seen (at a 0.1 s block boundary); the silent tail is not transcribed.
     assert [round(d, 1) for d, _ in asr.calls] == [2.9, 3.4]
     assert asr.calls[0][1] == "Question prompt." and "chunk1 words." in asr.calls[1][1]  # context carries over
-    assert transcript.text == "chunk1 words. chunk2 words."
+    # The second chunk opens in lower case, so the stop Whisper put at the cut becomes a comma.
+    assert transcript.text == "chunk1 words, chunk2 words."
     assert transcript.words[2].start == pytest.approx(2.9 + 0.1, abs=0.01)  # second chunk shifted by its offset
     assert transcript.duration == pytest.approx(9.6, abs=0.01)
-    assert partials[-1] == "chunk1 words. chunk2 words."
+    assert partials[-1] == "chunk1 words, chunk2 words."
 
 
 def test_streaming_splits_long_speech_at_the_maximum() -> None:
@@ -126,7 +127,7 @@ def test_a_chunk_with_speech_but_no_words_is_decoded_again_without_context() -> 
     asr = LoopingFastPass()
     stream = StreamingTranscriber(asr, "Question prompt.", min_chunk=2.0, max_chunk=6.0)
     feed(stream, np.concatenate([tone(3.0), silence(0.5), tone(3.0), silence(0.5)]))
-    assert stream.finish().text == "recovered words. recovered words."
+    assert stream.finish().text == "recovered words, recovered words."
     assert asr.careful_calls == ["Question prompt.", "Question prompt."]  # no running context
 
 

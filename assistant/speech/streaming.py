@@ -7,6 +7,7 @@ far. When recording stops only the short tail is left to transcribe.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -18,6 +19,7 @@ from assistant.audio.files import to_asr_input
 from assistant.audio.vad import FRAME_SECONDS, SpeechGate
 from assistant.domain import Transcript, Word
 from assistant.speech.asr.base import MAX_PROMPT_CHARS, Transcriber
+from assistant.speech.chunk_joins import join_texts, join_transcripts
 
 PartialCallback = Callable[[str], None]
 # Whisper invents text for silent audio ("So that's the difference..."): chunks with less
@@ -83,7 +85,7 @@ class StreamingTranscriber:
     @property
     def text(self) -> str:
         with self._lock:
-            return " ".join(t for t in self._texts if t)
+            return functools.reduce(join_texts, self._texts, "")
 
     def _submit(self, cut: int | None = None) -> None:
         if not self._buffer or self._rate is None:
@@ -120,13 +122,14 @@ class StreamingTranscriber:
     def finish(self) -> Transcript:
         """Transcribe what is left and join all chunks (waits for pending ones)."""
         self._submit()
-        parts = [f.result() for f in self._futures]
+        parts = join_transcripts([f.result() for f in self._futures])
         self._executor.shutdown(wait=True)
         duration = self._chunk_start / self._rate if self._rate else 0.0
         segments = tuple(s for p in parts for s in p.segments)
         engine = parts[0].engine if parts else getattr(self.transcriber, "engine", "")
         model = parts[0].model if parts else getattr(self.transcriber, "model_name", "")
-        return Transcript(text=" ".join(p.text for p in parts if p.text).strip(), segments=segments,
+        text = functools.reduce(join_texts, (p.text.strip() for p in parts), "")
+        return Transcript(text=text, segments=segments,
                           duration=duration, engine=engine, model=model)
 
 
