@@ -104,7 +104,7 @@ class Settings(BaseSettings):
     keyword_weight: float = 0.3
     """Share of a point's match that comes from the answer using the point's keywords (rest: embeddings)."""
 
-    misconception_threshold: float = 0.75
+    misconception_threshold: float = 0.80
     """Similarity at or above which a stated misconception is flagged."""
 
     input_device: str | None = None

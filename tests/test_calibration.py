@@ -59,3 +59,35 @@ def test_answer_kinds_are_ordered_for_every_question(real_services, calibration)
 def test_each_model_answer_scores_high_on_its_own_rubric(real_services) -> None:
     for question in real_services.bank.questions.values():
         assert grade_text(real_services.scorer, question, question.model_answer).overall >= 80, question.id
+
+
+def test_right_answers_are_not_flagged_for_misconceptions(real_services, calibration) -> None:
+    # None of the labelled answers states a misconception; at 0.75 five of them were flagged
+    # (bench/misconceptions.py), e.g. "L1 adds the absolute values of the weights to the loss"
+    # as "L1 regularization is the MAE loss".
+    answers, _ = calibration
+    flagged = {}
+    for a in answers:
+        score = grade_text(real_services.scorer, real_services.bank.get(a.question_id), a.answer)
+        if score.misconceptions:
+            flagged[(a.question_id, a.kind)] = [(m.misconception_id, m.evidence.text) for m in score.misconceptions]
+    assert flagged == {}
+
+
+@pytest.mark.parametrize(("question_id", "misconception_id", "answer"), [
+    ("sl-l1-vs-l2", "penalty-vs-loss",
+     "Both shrink the weights. L1 regularization is basically the same as training with the mean absolute "
+     "error loss instead of squared error."),
+    ("sl-gradient-descent", "always-global-minimum",
+     "You step against the gradient. Gradient descent always finds the global minimum if you run it for long enough."),
+    ("dl-batch-norm", "test-batch-stats",
+     "It normalizes each feature over the batch. At test time batch norm uses the statistics of the test batch."),
+    ("llm-kv-cache", "caches-queries-or-outputs",
+     "It speeds up generation. The KV cache stores the queries of all previous tokens so they are not recomputed."),
+])
+def test_a_misconception_stated_in_a_candidates_words_is_flagged(real_services, question_id, misconception_id, answer) -> None:
+    # Wordings of our own, not the bank's; embeddings catch claims this close to a phrasing
+    # and miss looser ones, which is why the threshold favours never flagging a right answer.
+    score = grade_text(real_services.scorer, real_services.bank.get(question_id), answer)
+    assert [m.misconception_id for m in score.misconceptions] == [misconception_id]
+    assert score.misconceptions[0].evidence.text in answer
