@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _speech import SpeechCache  # noqa: E402
+from streaming import word_error  # noqa: E402  (the same WER as bench/streaming.py)
 
 from assistant.audio.files import ASR_SAMPLE_RATE  # noqa: E402
 from assistant.scoring.answer import grade_transcript  # noqa: E402
@@ -32,14 +33,6 @@ from assistant.speech.streaming import StreamingTranscriber  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 BLOCK = int(ASR_SAMPLE_RATE * 0.1)
-
-
-def word_error(reference: str, hypothesis: str) -> float:
-    import jiwer
-
-    clean = jiwer.Compose([jiwer.ToLowerCase(), jiwer.RemovePunctuation(), jiwer.RemoveMultipleSpaces(),
-                           jiwer.Strip(), jiwer.ReduceToListOfListOfWords()])
-    return float(jiwer.wer(reference, hypothesis, reference_transform=clean, hypothesis_transform=clean))
 
 
 def compare(services: Services, question, audio) -> dict:
