@@ -77,6 +77,7 @@ def streamed_run(services: Services, question, prompt: str, audio: np.ndarray, r
     score, _ = grade_transcript(services.scorer, question, transcript)
     return {"latency_s": round(time.perf_counter() - stopped, 2), "transcript_s": round(transcript_ready, 2),
             "chunks": len(stream._futures), "chunks_pending_at_stop": pending, "tail_seconds": round(tail, 2),
+            "chunks_decoded_again": stream.redecoded,
             "score": score.overall, "text": transcript.text}
 
 

@@ -128,6 +128,7 @@ def test_a_chunk_with_speech_but_no_words_is_decoded_again_without_context() -> 
     stream = StreamingTranscriber(asr, "Question prompt.", min_chunk=2.0, max_chunk=6.0)
     feed(stream, np.concatenate([tone(3.0), silence(0.5), tone(3.0), silence(0.5)]))
     assert stream.finish().text == "recovered words, recovered words."
+    assert stream.redecoded == 2
     assert asr.careful_calls == ["Question prompt.", "Question prompt."]  # no running context
 
 

@@ -62,6 +62,7 @@ class StreamingTranscriber:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="viva-asr")
         self._futures: list[Future[Transcript]] = []
         self._texts: list[str] = []
+        self.redecoded = 0  # chunks the careful transcriber decoded again (slow: reported by bench/)
         self._lock = threading.Lock()
 
     def __call__(self, block: np.ndarray, rate: int) -> None:
@@ -112,6 +113,7 @@ class StreamingTranscriber:
             # Seconds of speech, (almost) no words: the greedy pass looped or stalled. Decode
             # again with temperature fallback and without the running context that may have misled it.
             result = self.careful.transcribe(samples, prompt=self.prompt or None)
+            self.redecoded += 1
         shifted = shift_transcript(result, offset)
         with self._lock:
             self._texts.append(shifted.text)
