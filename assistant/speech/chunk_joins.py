@@ -48,13 +48,18 @@ def _stop_to_comma(text: str) -> str:
     return _FINAL_STOP.sub(r",\1", text.rstrip(), count=1) + text[len(text.rstrip()):]
 
 
+def breaks_mid_sentence(previous: str, following: str) -> bool:
+    """Whether the full stop ending `previous` is an artefact of the cut before `following`."""
+    return continues_sentence(following) and _FINAL_STOP.search(previous.rstrip()) is not None
+
+
 def join_texts(previous: str, following: str) -> str:
     """Two chunks' texts as one, mending the break between them when it is not a sentence end."""
     if not previous:
         return following
     if not following:
         return previous
-    if continues_sentence(following) and _FINAL_STOP.search(previous.rstrip()):
+    if breaks_mid_sentence(previous, following):
         return f"{_stop_to_comma(previous)} {_lower_first_word(following.strip())}"
     return f"{previous} {following}"
 
@@ -64,8 +69,7 @@ def join_transcripts(parts: list[Transcript]) -> tuple[Transcript, ...]:
     mended = list(parts)
     for i in range(1, len(mended)):
         before, after = mended[i - 1], mended[i]
-        if before.segments and after.segments and continues_sentence(after.text) \
-                and _FINAL_STOP.search(before.text.rstrip()):
+        if before.segments and after.segments and breaks_mid_sentence(before.text, after.text):
             mended[i - 1] = replace(before, text=_stop_to_comma(before.text),
                                     segments=(*before.segments[:-1], _edit_last(before.segments[-1])))
             mended[i] = replace(after, text=_lower_first_word(after.text),

@@ -130,7 +130,8 @@ class StreamingTranscriber:
         segments = tuple(s for p in parts for s in p.segments)
         engine = parts[0].engine if parts else getattr(self.transcriber, "engine", "")
         model = parts[0].model if parts else getattr(self.transcriber, "model_name", "")
-        text = functools.reduce(join_texts, (p.text.strip() for p in parts), "")
+        # The parts are mended already: joining their texts needs no second look at the breaks.
+        text = " ".join(p.text.strip() for p in parts if p.text.strip())
         return Transcript(text=text, segments=segments,
                           duration=duration, engine=engine, model=model)
 
