@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import sqlite3
+import time
 from pathlib import Path
 
 from assistant.domain import Attempt, Evidence, PointResult, PointStatus, Score
@@ -65,7 +66,19 @@ def test_two_attempts_in_the_same_second_keep_both_audio_files(tmp_path: Path) -
     assert first.audio_path != second.audio_path and first.audio_path.exists() and second.audio_path.exists()
 
 
-def _write_many(database: str, recordings: str, worker: int, count: int) -> None:
+def _write_many(database: str, recordings: str, worker: int, count: int, barrier, hold: float) -> None:
+    """Worker 0 plays a process in the middle of creating the database: it holds the write lock
+    on the brand-new file when the barrier lets worker 1 open it, so worker 1 meets a locked
+    database every run (SQLite's switch to WAL then fails at once instead of waiting)."""
+    if worker == 0:
+        db = sqlite3.connect(database, isolation_level=None)
+        db.execute("BEGIN IMMEDIATE")
+        barrier.wait(timeout=120)
+        time.sleep(hold)
+        db.execute("COMMIT")
+        db.close()
+    else:
+        barrier.wait(timeout=120)
     store = AttemptStore(Path(database), Path(recordings))
     for i in range(count):
         store.save(make_attempt(f"w{worker}-{i}"))
@@ -74,15 +87,41 @@ def _write_many(database: str, recordings: str, worker: int, count: int) -> None
 def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
     database, recordings = str(tmp_path / "viva.sqlite3"), str(tmp_path / "rec")
     ctx = multiprocessing.get_context("spawn")
-    workers = [ctx.Process(target=_write_many, args=(database, recordings, w, 40)) for w in range(2)]
+    barrier = ctx.Barrier(2)
+    workers = [ctx.Process(target=_write_many, args=(database, recordings, w, 40, barrier, 0.5)) for w in range(2)]
     for p in workers:
         p.start()
     for p in workers:
-        p.join(60)
-    assert all(p.exitcode == 0 for p in workers)
+        p.join(120)
+    assert all(p.exitcode == 0 for p in workers), [p.exitcode for p in workers]
     assert AttemptStore(Path(database), Path(recordings)).count() == 80
     with sqlite3.connect(database) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _open_together(folder: str, barrier, start_at, worker: int, rounds: int) -> None:
+    for round_ in range(rounds):
+        if barrier.wait(timeout=120) == 0:
+            start_at.value = time.time() + 0.02
+        barrier.wait(timeout=120)
+        while time.time() < start_at.value:  # both leave the spin within microseconds
+            pass
+        store = AttemptStore(Path(folder) / f"round-{round_}.sqlite3", Path(folder) / "rec")
+        store.save(make_attempt(f"w{worker}-round-{round_}"))
+
+
+def test_two_processes_creating_databases_at_the_same_instant(tmp_path: Path) -> None:
+    rounds = 10
+    ctx = multiprocessing.get_context("spawn")
+    barrier, start_at = ctx.Barrier(2), ctx.Value("d", 0.0)
+    workers = [ctx.Process(target=_open_together, args=(str(tmp_path), barrier, start_at, w, rounds)) for w in range(2)]
+    for p in workers:
+        p.start()
+    for p in workers:
+        p.join(120)
+    assert all(p.exitcode == 0 for p in workers), [p.exitcode for p in workers]
+    for round_ in range(rounds):
+        assert AttemptStore(tmp_path / f"round-{round_}.sqlite3", tmp_path / "rec").count() == 2
 
 
 def test_unknown_attempt_id_says_how_to_find_one(tmp_path: Path) -> None:
