@@ -207,7 +207,13 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    return Settings(**overrides)  # type: ignore[arg-type]
+    """The settings; a bad config file or VIVA_* variable raises ConfigError, which says where and how to fix it."""
+    from assistant.config_errors import describe_config_error
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except Exception as exc:  # pydantic, pydantic-settings, TOML or OS errors: all described the same way
+        raise describe_config_error(exc, config_file()) from exc
 
 
 def save_settings(changes: dict[str, object]) -> Path:

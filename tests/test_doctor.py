@@ -120,7 +120,7 @@ def test_database_healthy_then_damaged(tmp_path: Path) -> None:
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "viva.sqlite3").write_bytes(b"this is not a database, just bytes" * 200)
     damaged = check(["database"], data_dir=tmp_path / "bad")["database"]
-    assert damaged.status is Status.FAIL and "damaged" in damaged.summary and "mv " in damaged.fix
+    assert damaged.status is Status.FAIL and "damaged" in damaged.summary and "viva db recover" in damaged.fix
 
 
 def test_free_disk_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:

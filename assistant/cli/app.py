@@ -7,9 +7,39 @@ import sys
 from typing import Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
+
+from assistant.errors import ActionableError
+
+
+class _VivaGroup(TyperGroup):
+    """Every command, sub-commands included, runs inside this `invoke`: one place that turns a
+    problem the user can fix (a bad config value, a read-only, damaged or full store) into its
+    message and exit code 2 instead of a traceback."""
+
+    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except ActionableError as exc:
+            _fail_with(exc)
+        except Exception as exc:
+            from assistant.store.errors import explain
+
+            explained = explain(exc)
+            if explained is None:
+                raise
+            _fail_with(explained)
+
+
+def _fail_with(exc: ActionableError) -> NoReturn:
+    typer.secho(f"error: {exc.summary}", fg=typer.colors.RED, err=True)
+    typer.echo(f"  fix: {exc.fix}", err=True)
+    raise typer.Exit(2)
+
 
 app = typer.Typer(
     name="viva",
+    cls=_VivaGroup,
     help="Viva: practise answering ML interview questions out loud, offline.",
     invoke_without_command=True,
     add_completion=False,

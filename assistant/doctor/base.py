@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import tomllib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.audio.devices import AudioDeviceError, DeviceInfo
 from assistant.config import Settings, config_file, load_settings
+from assistant.config_errors import ConfigError, describe_config_error, settings_despite
 
 if TYPE_CHECKING:
     import numpy as np
@@ -89,7 +89,8 @@ class SoundDeviceProbe:
 class DoctorContext:
     settings: Settings
     config_error: str = ""
-    """Why the config could not be loaded (the other checks then run on the environment and defaults)."""
+    """Why the config could not be loaded (the other checks then run on the good values and defaults)."""
+    config_fix: str = ""
     audio: AudioProbe = field(default_factory=SoundDeviceProbe)
     load_models: bool = True
     """False: model checks only look for the files (fast); True: they load each model and time it."""
@@ -102,8 +103,8 @@ class DoctorContext:
         """Settings as Viva would load them; a broken config is recorded, not raised."""
         try:
             return cls(load_settings(), **kwargs)
-        except Exception as exc:  # noqa: BLE001 - pydantic, TOML or OS errors: all reported the same way
-            return cls(_settings_without_config_file(), config_error=readable_config_error(exc), **kwargs)
+        except ConfigError as exc:
+            return cls(settings_despite(exc), config_error=exc.summary, config_fix=exc.fix, **kwargs)
 
     def svc(self) -> Services:
         if self.services is None:
@@ -124,30 +125,9 @@ class DoctorContext:
         return self._devices
 
 
-def _settings_without_config_file() -> Settings:
-    class EnvironmentOnly(Settings):
-        @classmethod
-        def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,  # type: ignore[override]
-                                       file_secret_settings):
-            return (init_settings, env_settings)
-
-    try:
-        return EnvironmentOnly()
-    except Exception:  # noqa: BLE001 - the environment is broken too: defaults, so the rest can still be checked
-        return Settings.model_construct()
-
-
 def readable_config_error(exc: BaseException) -> str:
-    """One line per problem: `llm_engine: Input should be 'auto', ... (got 'gpt')`."""
-    from pydantic import ValidationError
-
-    if isinstance(exc, ValidationError):
-        return "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']} (got {e['input']!r})" for e in exc.errors()
-        )
-    if isinstance(exc, tomllib.TOMLDecodeError):
-        return f"{config_file()} is not valid TOML: {exc}"
-    return f"{type(exc).__name__}: {exc}"
+    """One line per problem: `<file> line 2: llm_engine: Input should be 'auto', ... (got 'gpt')`."""
+    return describe_config_error(exc, config_file()).summary
 
 
 def _ok(summary: str, **kwargs: Any) -> Finding:

@@ -30,7 +30,7 @@ from assistant.doctor.base import (
 def check_config(ctx: DoctorContext) -> Finding:
     path = config_file()
     if ctx.config_error:
-        return _fail(ctx.config_error, f"correct it in {path} (or the VIVA_<FIELD> variable); README lists every field")
+        return _fail(ctx.config_error, ctx.config_fix or f"correct it in {path} (or the VIVA_<FIELD> variable); README lists every field")
     if not path.is_file():
         return _ok(f"no config file at {path}; defaults in use")
     data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -69,17 +69,20 @@ def check_bank(ctx: DoctorContext) -> Finding:
 
 def check_database(ctx: DoctorContext) -> Finding:
     from assistant.store import AttemptStore
+    from assistant.store.errors import StoreError
 
     path = ctx.settings.database_path
     try:
-        AttemptStore(path, ctx.settings.audio_dir)  # creates or migrates it: a write
+        AttemptStore(path, ctx.settings.audio_dir)  # creates or migrates it when needed: a write
+    except StoreError as exc:  # read-only, damaged, disk full: said the way every command says it
+        return _fail(exc.summary, exc.fix)
     except sqlite3.DatabaseError as exc:
         if "not a database" in str(exc) or "malformed" in str(exc):
-            return _fail(f"{path} is damaged ({exc})", f"move it aside (mv {path} {path}.broken); Viva starts a new one")
+            return _fail(f"{path} is damaged ({exc})", "run `viva db recover` (it keeps the damaged file aside)")
         return _fail(f"cannot write {path} ({exc})", "check the permissions of data_dir, or set data_dir elsewhere")
     except OSError as exc:
         return _fail(f"cannot create {path} ({exc})", "check the permissions of data_dir, or set data_dir elsewhere")
-    db = sqlite3.connect(path, timeout=30)
+    db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=30)  # a check never writes
     try:
         verdict = [row[0] for row in db.execute("PRAGMA integrity_check").fetchall()]
         attempts = db.execute("SELECT COUNT(*) FROM attempts").fetchone()[0]
@@ -89,7 +92,8 @@ def check_database(ctx: DoctorContext) -> Finding:
         db.close()
     if verdict != ["ok"]:
         return _fail(f"{path} fails PRAGMA integrity_check: {'; '.join(verdict[:3])}",
-                     f"keep a copy, then salvage it: sqlite3 {path} .recover | sqlite3 {path}.recovered")
+                     "run `viva db recover`: it keeps the damaged file aside and rebuilds the database from what "
+                     "it still holds and from the recordings")
     audio_dir = ctx.settings.audio_dir
     try:
         audio_dir.mkdir(parents=True, exist_ok=True)

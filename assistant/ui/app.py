@@ -33,10 +33,10 @@ class VivaApp(App):
         super().__init__()
         self.start_with = start_with
         self._first_run = first_run
+        self.startup_problem: Exception | None = None
+        """Why the settings could not be used as written (shown as a notice once the app is up)."""
         if backend is None:
-            from assistant.backend import LocalBackend
-
-            backend = LocalBackend()
+            backend, self.startup_problem = _local_backend()
         self.backend = backend
         self.today = today
         self._prepare_models = prepare_models
@@ -51,6 +51,8 @@ class VivaApp(App):
         from assistant.ui.screens.home import HomeScreen
 
         self.push_screen(HomeScreen())
+        if self.startup_problem is not None:
+            self._notify_settings_problem(self.startup_problem)
         first_run = self._first_run if self._first_run is not None else not self.services.settings.setup_done
         if first_run:
             from assistant.ui.screens.first_run import FirstRunScreen
@@ -113,8 +115,16 @@ class VivaApp(App):
         from assistant.backend import LocalBackend
 
         busy = any(w.group == "turn" and w.is_running for w in self.workers)
+    def _notify_settings_problem(self, problem: Exception) -> None:
+        from assistant.ui.errors import describe
+
+        self.notify(f"{describe(problem)}\nUntil then Viva runs with the defaults for those settings.",
+                    title="Settings not applied", severity="error", timeout=30, markup=False)
+
         if isinstance(self.backend, LocalBackend) and not busy:
-            self.backend = LocalBackend()
+            self.backend, problem = _local_backend()
+            if problem is not None:
+                self._notify_settings_problem(problem)
             self.models_ready, self.models_status = False, "loading models…"
             self.prepare_models()
         elif isinstance(self.backend, LocalBackend):
@@ -132,3 +142,16 @@ class VivaApp(App):
 def run_app(question_ids: list[str] | None = None) -> None:
     """`viva`: the app; with question ids (`viva practice -q ID`), straight into practising them."""
     VivaApp(start_with=question_ids).run()
+def _local_backend() -> tuple[Backend, Exception | None]:
+    """The real engines on the user's settings; when those are broken (a TOML syntax error, a value
+    out of range, a VIVA_* variable that does not parse), on the good ones plus defaults, and why."""
+    from assistant.backend import LocalBackend
+    from assistant.config_errors import ConfigError, settings_despite
+    from assistant.services import Services
+
+    try:
+        return LocalBackend(), None
+    except ConfigError as exc:
+        return LocalBackend(Services(settings=settings_despite(exc))), exc
+
+

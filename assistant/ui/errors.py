@@ -11,7 +11,9 @@ def describe(error: BaseException) -> str:
     from assistant.critique.models import ModelUnavailable
     from assistant.speech.tts import TTSUnavailable
 
-    if isinstance(error, AudioDeviceError | TTSUnavailable | ModelUnavailable | AudioError):
+    from assistant.errors import ActionableError
+
+    if isinstance(error, AudioDeviceError | TTSUnavailable | ModelUnavailable | AudioError | ActionableError):
         return str(error)  # these already say what to do
     if isinstance(error, OSError) and error.errno == errno.ENOSPC:
         return f"The disk is full ({error.filename or 'data directory'}). Free some space; your answer so far is kept."
