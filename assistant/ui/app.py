@@ -110,17 +110,17 @@ class VivaApp(App):
     def action_toggle_dark(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
 
-    def reload_settings(self) -> None:
-        """After Settings were saved: engines built from the new settings on next use."""
-        from assistant.backend import LocalBackend
-
-        busy = any(w.group == "turn" and w.is_running for w in self.workers)
     def _notify_settings_problem(self, problem: Exception) -> None:
         from assistant.ui.errors import describe
 
         self.notify(f"{describe(problem)}\nUntil then Viva runs with the defaults for those settings.",
                     title="Settings not applied", severity="error", timeout=30, markup=False)
 
+    def reload_settings(self) -> None:
+        """After Settings were saved: engines built from the new settings on next use."""
+        from assistant.backend import LocalBackend
+
+        busy = any(w.group == "turn" and w.is_running for w in self.workers)
         if isinstance(self.backend, LocalBackend) and not busy:
             self.backend, problem = _local_backend()
             if problem is not None:
@@ -139,9 +139,6 @@ class VivaApp(App):
         yield SystemCommand("Toggle light/dark theme", "Switch between the light and dark theme", self.action_toggle_dark)
 
 
-def run_app(question_ids: list[str] | None = None) -> None:
-    """`viva`: the app; with question ids (`viva practice -q ID`), straight into practising them."""
-    VivaApp(start_with=question_ids).run()
 def _local_backend() -> tuple[Backend, Exception | None]:
     """The real engines on the user's settings; when those are broken (a TOML syntax error, a value
     out of range, a VIVA_* variable that does not parse), on the good ones plus defaults, and why."""
@@ -155,3 +152,6 @@ def _local_backend() -> tuple[Backend, Exception | None]:
         return LocalBackend(Services(settings=settings_despite(exc))), exc
 
 
+def run_app(question_ids: list[str] | None = None) -> None:
+    """`viva`: the app; with question ids (`viva practice -q ID`), straight into practising them."""
+    VivaApp(start_with=question_ids).run()
