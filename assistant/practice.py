@@ -6,31 +6,66 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from assistant.audio.files import AudioError, load_for_asr
+from assistant.audio.level import measure_loudness, silence_reason
 from assistant.domain import Attempt, Critique, Question, Score, Transcript
 from assistant.scoring.answer import grade_transcript
+from assistant.scoring.delivery import delivery_metrics
 from assistant.services import Services
 from assistant.speech.asr import build_prompt
+from assistant.speech.hallucination import made_up_reason
 from assistant.speech.streaming import PartialCallback
 from assistant.store.attempts import file_safe_id, now_iso
 
 
-def transcribe_file(services: Services, audio_path: Path, question: Question | None = None) -> Transcript:
+@dataclass(frozen=True)
+class Heard:
+    """What an answer file holds: its transcript, and why it holds no answer (None when it may)."""
+
+    transcript: Transcript
+    unheard: str | None = None
+
+
+def hear_file(services: Services, audio_path: Path, question: Question | None = None) -> Heard:
+    """Transcribe an answer file, unless it is silent; drop what Whisper made up over near-silence."""
     audio = load_for_asr(audio_path)
+    loudness = measure_loudness(audio)
+    silent = silence_reason(loudness)
+    if silent is not None:
+        # Whisper never runs (nor loads) on a silent file: it could only make text up.
+        return Heard(Transcript("", (), loudness.duration, services.settings.asr_engine, "not run (silent audio)"),
+                     silent)
     prompt = None
     if services.settings.prime_asr:
         keywords = question.rubric.keywords if question and question.rubric else ()
         prompt = build_prompt(question, keywords)
-    return services.transcriber.transcribe(audio, prompt=prompt)
+    transcript = services.transcriber.transcribe(audio, prompt=prompt)
+    made_up = made_up_reason(transcript, loudness.voiced_seconds)
+    if made_up is not None:
+        return Heard(replace(transcript, text="", segments=()), made_up)
+    return Heard(transcript)
+
+
+def transcribe_file(services: Services, audio_path: Path, question: Question | None = None) -> Transcript:
+    return hear_file(services, audio_path, question).transcript
+
+
+def require_rubric(question: Question) -> None:
+    """Refuse a question that cannot be graded before any audio is read or model loaded."""
+    if question.rubric is None:
+        raise ValueError(f"question {question.id!r} has no usable rubric, so its answers cannot be graded; "
+                         "`viva bank validate` shows why")
 
 
 def score_recording(services: Services, audio_path: Path, question: Question, *, save: bool = True) -> Attempt:
-    transcript = transcribe_file(services, audio_path, question)
-    attempt = _attempt_from_transcript(services, question, transcript, audio_path)
+    require_rubric(question)
+    heard = hear_file(services, audio_path, question)
+    attempt = _attempt_from_transcript(services, question, heard.transcript, audio_path, unheard=heard.unheard)
     if save:
         attempt = services.store.save(attempt, source_audio=audio_path)
     return attempt
@@ -74,10 +109,24 @@ def _version(package: str) -> str:
         return "not installed"
 
 
-def _attempt_from_transcript(services: Services, question: Question, transcript: Transcript, audio: Path) -> Attempt:
-    score, delivery = grade_transcript(services.scorer, question, transcript)
-    return Attempt(question_id=question.id, created_at=now_iso(), audio_path=audio, transcript=transcript,
-                   score=score, delivery=delivery, engine_versions=engine_versions(services))
+def _attempt_from_transcript(services: Services, question: Question, transcript: Transcript, audio: Path, *,
+                             unheard: str | None = None, created_at: str | None = None) -> Attempt:
+    if unheard is not None and question.rubric is not None:
+        # Not a bad answer but no answer: reported like noise is (ungraded, with the reason).
+        score = replace(services.scorer.empty_score(question.rubric), graded=False, reason=unheard)
+        delivery = delivery_metrics(transcript, question.time_limit)
+    else:
+        score, delivery = grade_transcript(services.scorer, question, transcript)
+    return Attempt(question_id=question.id, created_at=created_at or now_iso(), audio_path=audio,
+                   transcript=transcript, score=score, delivery=delivery, engine_versions=engine_versions(services))
+
+
+def spoken_at(metadata: dict) -> str | None:
+    """When a recording began (its metadata's `started_at`), as the attempt's date; None if unknown."""
+    started = metadata.get("started_at")
+    if not isinstance(started, (int, float)):
+        return None
+    return datetime.fromtimestamp(started).astimezone().isoformat(timespec="seconds")
 
 
 def in_progress_dir(services: Services) -> Path:
@@ -96,6 +145,8 @@ class AnswerSession:
         from assistant.audio.vad import SilenceDetector
         from assistant.speech.streaming import StreamingTranscriber
 
+        # Before anything is recorded: an answer the store cannot take would be work thrown away.
+        services.store.ensure_writable()
         settings = services.settings
         self.services = services
         self.question = replace(question, prompt=follow_up) if follow_up else question
@@ -150,7 +201,11 @@ class AnswerSession:
 
         recording = self.recorder.stop()
         transcript = self.stream.finish()
-        attempt = _attempt_from_transcript(self.services, self.question, transcript, recording.path)
+        # The silence detector has counted the time the voice was above the speech floor.
+        unheard = made_up_reason(transcript, self.silence.speech_seconds)
+        if unheard is not None:
+            transcript = replace(transcript, text="", segments=())
+        attempt = _attempt_from_transcript(self.services, self.question, transcript, recording.path, unheard=unheard)
         attempt.follow_up = self.follow_up
         attempt = self.services.store.save(attempt, source_audio=recording.path, move=True)
         release(recording)
@@ -163,18 +218,25 @@ def recover_unsaved_attempts(services: Services) -> list[Attempt]:
 
     attempts = []
     for recording in recover_partial_recordings(in_progress_dir(services)):
+        services.store.ensure_writable(kept=recording.path)  # before transcribing it
         question_id = recording.metadata.get("question_id", "")
+        # Dated when it was spoken, not when it was recovered (the schedule counts days).
+        created_at = spoken_at(recording.metadata) or now_iso()
         try:
             question = services.bank.get(question_id)
-            transcript = transcribe_file(services, recording.path, question)
-            attempt = _attempt_from_transcript(services, question, transcript, recording.path)
+            require_rubric(question)
+            heard = hear_file(services, recording.path, question)
+            attempt = _attempt_from_transcript(services, question, heard.transcript, recording.path,
+                                               unheard=heard.unheard, created_at=created_at)
         except (KeyError, AudioError, ValueError):
             # Unknown question or unusable audio: keep the file, store an ungraded attempt.
             transcript = Transcript("", (), recording.duration, "none", "none")
-            attempt = Attempt(question_id or "unknown", now_iso(), recording.path, transcript,
+            attempt = Attempt(question_id or "unknown", created_at, recording.path, transcript,
                               Score(0.0, (), (), graded=False, reason="recovered recording could not be graded"),
                               None, engine_versions(services))
         attempt.recovered = True
         attempts.append(services.store.save(attempt, source_audio=recording.path, move=True))
         release(recording)
+    # Answers kept on disk by a save the database refused (full disk, read-only or damaged file).
+    attempts += services.store.import_unsaved()
     return attempts

@@ -34,15 +34,18 @@ def transcribe(
 ) -> None:
     """Transcribe an answer recording."""
     from assistant.audio.files import AudioError
-    from assistant.practice import transcribe_file
+    from assistant.practice import hear_file
     from assistant.store.serialize import to_data
 
     svc = services(engine.value if engine else None)
     q = _question(svc, question)
     try:
-        transcript = transcribe_file(svc, audio, q)
+        heard = hear_file(svc, audio, q)
     except (AudioError, FileNotFoundError, ImportError) as exc:
         fail(str(exc))
+    transcript = heard.transcript
+    if heard.unheard is not None:
+        typer.secho(f"note: {heard.unheard}", fg="yellow", err=True)
     if as_json:
         print_json(to_data(transcript))
     else:
@@ -60,23 +63,53 @@ def score(
 ) -> None:
     """Transcribe and score an answer against the question's rubric; saves the attempt."""
     from assistant.audio.files import AudioError
-    from assistant.practice import add_critique, score_recording
+    from assistant.practice import add_critique, require_rubric, score_recording
     from assistant.store.attempts import attempt_to_data
+    from assistant.store.errors import MIN_FREE_BYTES, StoreError
 
     svc = services(engine.value if engine else None)
     q = _question(svc, question)
     try:
-        attempt = score_recording(svc, audio, q, save=not no_save)
+        # Everything that would refuse the answer is asked before the seconds of transcribing.
+        require_rubric(q)
+        if not no_save:
+            # A read-only, damaged or too full store (the copy of the audio needs its size, and more).
+            svc.store.ensure_writable(needed_bytes=_file_size(audio) + MIN_FREE_BYTES)
+        attempt = score_recording(svc, audio, q, save=False)
     except (AudioError, FileNotFoundError, ImportError, ValueError) as exc:
         fail(str(exc))
+    except StoreError as exc:
+        fail(f"{exc.summary}\n  fix: {exc.fix}; or add --no-save to score without saving")
+    not_saved = None
+    if not no_save:
+        attempt, not_saved = _save(svc, attempt, audio)
     if not as_json:
         print_attempt(attempt, q)
     if critique:
-        attempt = add_critique(svc, attempt, q, on_token=None if as_json else stream_token, save=not no_save)
+        attempt = add_critique(svc, attempt, q, on_token=None if as_json else stream_token,
+                               save=not no_save and not_saved is None)
         if not as_json:
             print_critique(attempt.critique)
     if as_json:
         print_json(attempt_to_data(attempt))
+    if not_saved is not None:
+        fail(f"this result was NOT saved: {not_saved}\nYour recording {audio} is unchanged; once that is fixed, "
+             "run the same `viva score` again to save it (or add --no-save).")
+
+
+def _file_size(path: Path) -> int:
+    return path.stat().st_size if path.is_file() else 0  # a missing file is reported when it is read
+
+
+def _save(svc, attempt, audio: Path):  # -> (Attempt, why it was not saved or None)
+    """Store the attempt; when that fails, the unsaved attempt (to print) and the reason."""
+    from dataclasses import replace
+
+    try:
+        # A copy: a save that fails half-way must not leave the printed result pointing at the store.
+        return svc.store.save(replace(attempt), source_audio=audio), None
+    except Exception as exc:  # whatever stops the save, the user keeps the result they waited for
+        return attempt, str(exc) or type(exc).__name__
 
 
 @app.command("critique")
