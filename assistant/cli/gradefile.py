@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 import sys
 from pathlib import Path
+
+import typer
 
 from assistant.domain import Rubric
 from assistant.scoring.reference import GradeRow, grade_rows, rubric_from_reference
@@ -17,10 +20,51 @@ class GradeFileError(Exception):
     pass
 
 
+EMPTY_HELP = ("a CSV needs a header line (question,reference,answer or question_id,answer) and one row per answer; "
+              "a JSONL file one JSON object per line")
+
+
+def decode(path: Path, data: bytes) -> tuple[str, str | None]:
+    """The file's text, and a notice when it was not UTF-8.
+
+    Spreadsheets on Windows save CSV as Windows-1252 (Latin-1 with curly quotes), which UTF-8
+    cannot read: that is accepted, and said, so a wrong guess can be fixed at the source.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16"), None
+    nul = data.find(b"\x00")
+    if nul >= 0:  # no text file has NUL bytes: UTF-16/32 without a BOM, or not text at all
+        line = data.count(b"\n", 0, nul) + 1
+        raise GradeFileError(
+            f"{path}:{line}: not UTF-8 text (NUL bytes: UTF-16, or not a text file?). "
+            f"Save it as UTF-8 (in a spreadsheet: CSV UTF-8), or convert it: iconv -f UTF-16 -t UTF-8 {path} > fixed.csv"
+        )
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        bad = data[exc.start : exc.start + 1].hex().upper()
+        try:
+            text, encoding = data.decode("cp1252"), "Windows-1252 (cp1252)"
+        except UnicodeDecodeError:  # bytes cp1252 leaves undefined: Latin-1 reads every byte
+            text, encoding = data.decode("latin-1"), "Latin-1 (ISO-8859-1)"
+        return text, (f"{path} is not UTF-8 (line {line} has byte 0x{bad}); read it as {encoding}. If accented "
+                      f"letters look wrong, save it as UTF-8 or convert it: iconv -f ENCODING -t UTF-8 {path} > fixed.csv")
+
+
 def read_rows(path: Path) -> tuple[list[dict], str]:
+    if path.is_dir():
+        raise GradeFileError(f"{path}: is a directory; give a .csv or .jsonl file")
     if not path.is_file():
         raise GradeFileError(f"{path}: no such file")
-    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix.lower() not in {".jsonl", ".ndjson", ".csv"}:
+        raise GradeFileError(f"{path}: use a .csv or .jsonl file")
+    data = path.read_bytes()
+    if not data.strip():
+        raise GradeFileError(f"{path}: the file is empty; {EMPTY_HELP}")
+    text, notice = decode(path, data)
+    if notice is not None:
+        typer.secho(f"note: {notice}", fg="yellow", err=True)
     if path.suffix.lower() in {".jsonl", ".ndjson"}:
         rows = []
         for number, line in enumerate(text.splitlines(), start=1):
@@ -34,9 +78,11 @@ def read_rows(path: Path) -> tuple[list[dict], str]:
                 raise GradeFileError(f"{path}:{number}: each line must be a JSON object")
             rows.append(row)
         return rows, "jsonl"
-    if path.suffix.lower() == ".csv":
-        return list(csv.DictReader(io.StringIO(text))), "csv"
-    raise GradeFileError(f"{path}: use a .csv or .jsonl file")
+    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return list(reader), "csv"
+    except csv.Error as exc:
+        raise GradeFileError(f"{path}:{reader.line_num}: not valid CSV ({exc})") from None
 
 
 def _rubric_for(services: Services, row: dict, path: Path, number: int) -> tuple[GradeRow, Rubric]:
@@ -47,7 +93,9 @@ def _rubric_for(services: Services, row: dict, path: Path, number: int) -> tuple
             question = services.bank.get(question_id)
         except KeyError as exc:
             raise GradeFileError(f"{path}: row {number}: {exc.args[0]}") from None
-        assert question.rubric is not None
+        if question.rubric is None:
+            raise GradeFileError(f"{path}: row {number}: question {question_id!r} has no usable rubric; "
+                                 "`viva bank validate` shows why")
         return GradeRow(question.prompt, question.model_answer, answer), question.rubric
     reference = str(row.get("reference") or "").strip()
     if not reference:
@@ -57,7 +105,9 @@ def _rubric_for(services: Services, row: dict, path: Path, number: int) -> tuple
 
 def grade_file(services: Services, path: Path, out: Path | None) -> None:
     rows, fmt = read_rows(path)
-    if rows and "answer" not in rows[0]:
+    if not rows:
+        raise GradeFileError(f"{path}: no answers to grade (only a header, or blank lines); {EMPTY_HELP}")
+    if "answer" not in rows[0]:
         raise GradeFileError(f"{path}: no `answer` column (found: {', '.join(rows[0])})")
     # CSV rows count from 2 (line 1 is the header); JSONL rows from 1.
     first = 2 if fmt == "csv" else 1
@@ -69,7 +119,10 @@ def grade_file(services: Services, path: Path, out: Path | None) -> None:
             {"point": p.text, "status": p.status.value, "similarity": p.similarity} for p in score.points
         ]
     out_format = fmt if out is None else ("csv" if out.suffix.lower() == ".csv" else "jsonl")
-    handle = open(out, "w", encoding="utf-8", newline="") if out else sys.stdout
+    try:
+        handle = open(out, "w", encoding="utf-8", newline="") if out else sys.stdout
+    except OSError as exc:
+        raise GradeFileError(f"{out}: cannot write the results ({exc.strerror}); choose another --out") from None
     try:
         _write(handle, rows, out_format)
     finally:
