@@ -17,6 +17,7 @@ from assistant.domain import Attempt, Question
 from assistant.services import Services
 
 if TYPE_CHECKING:
+    from assistant.audio.recorder import Leftover
     from assistant.schedule.progress import Progress
     from assistant.schedule.today import TodayItem
 
@@ -58,6 +59,8 @@ class Backend(Protocol):
     def prepare_models(self, on_progress: ProgressCallback) -> None: ...
 
     def recover(self) -> list[Attempt]: ...
+
+    def recover_recordings(self) -> list[Leftover]: ...  # audio of killed `viva record` runs, each its own file
 
     def speak(self, text: str) -> str | None: ...  # None when speaking started, else why not
 
@@ -132,6 +135,12 @@ class LocalBackend:
         from assistant.practice import recover_unsaved_attempts
 
         return recover_unsaved_attempts(self.services)
+
+    def recover_recordings(self) -> list[Leftover]:
+        from assistant.audio.leftovers import recover_record_leftovers
+        from assistant.practice import in_progress_dir
+
+        return recover_record_leftovers(in_progress_dir(self.services))
 
     def speak(self, text: str) -> str | None:
         from assistant.audio.devices import AudioDeviceError

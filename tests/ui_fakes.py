@@ -92,6 +92,9 @@ class FakeBackend:
     def recover(self) -> list[Attempt]:
         return []
 
+    def recover_recordings(self) -> list:
+        return []
+
     def speak(self, text: str) -> str | None:
         self.spoken.append(text)
         self._speech_ends = time.monotonic() + self.speaking_seconds

@@ -4,6 +4,8 @@ The PortAudio callback only copies each block into a queue; a writer thread appe
 raw PCM `.part` file (written every block, fsync'd every second) and feeds the listeners
 (level meter, silence detector, streaming transcriber). A crash or `kill -9` loses at most
 the last second; `recover_partial_recordings` turns left-over `.part` files into audio files.
+A new recording never appends to a part file an interrupted one left at its path: that audio is
+first finished into its own file (`recover_leftover`).
 """
 
 from __future__ import annotations
@@ -27,9 +29,16 @@ META_SUFFIX = ".part.json"
 BLOCK_SECONDS = 0.1
 FSYNC_SECONDS = 1.0
 FALLBACK_RATES = (48000, 44100, 32000, 22050, 16000)
+# The writer appends a block every BLOCK_SECONDS; a part file untouched for longer than this
+# belongs to no running recorder, even if its process id has been reused since.
+LIVE_SECONDS = 5.0
 
 Listener = Callable[[np.ndarray, int], None]
 """Called from the writer thread with each mono float32 block and the sample rate."""
+
+
+class RecordingInUse(AudioDeviceError):
+    """Another running recorder writes the part file this one would use."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,15 @@ class Recording:
     channels: int
     duration: float
     metadata: dict
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """What became of audio an interrupted recording left behind."""
+
+    path: Path  # its own audio file; or, when the raw data could not be decoded, that data moved aside
+    duration: float | None  # None for raw data kept as is
+    started_at: float  # epoch seconds
 
 
 class Recorder:
@@ -61,6 +79,7 @@ class Recorder:
         self.metadata = dict(metadata or {})
         self.audio_format = audio_format
         self.frames = 0
+        self.leftover: Leftover | None = None
         self.level = 0.0  # RMS of the last block, 0..1
         self.error: BaseException | None = None
         self._queue: queue.Queue[np.ndarray | None] = queue.Queue()
@@ -72,6 +91,9 @@ class Recorder:
         return self.frames / self.samplerate if self.samplerate else 0.0
 
     def start(self) -> None:
+        # Audio a killed run left at this path is finished into its own file first: appending
+        # to it silently prepended the old answer to the new one.
+        self.leftover = recover_leftover(self.part_path)
         sd = sounddevice()
         info = resolve_device(self.device, "input")
         self.channels = min(self.channels, info.max_input_channels)
@@ -92,8 +114,9 @@ class Recorder:
             )
         self.part_path.parent.mkdir(parents=True, exist_ok=True)
         meta = {**self.metadata, "samplerate": self.samplerate, "channels": self.channels, "device": info.name,
-                "started_at": time.time(), "format": self.audio_format}
-        self.part_path.with_name(self.part_path.name.removesuffix(PART_SUFFIX) + META_SUFFIX).write_text(json.dumps(meta))
+                "started_at": time.time(), "format": self.audio_format, "pid": os.getpid()}
+        _meta_path(self.part_path).write_text(json.dumps(meta))
+        self.part_path.open("xb").close()  # FileExistsError rather than ever appending to old audio
         self._writer = threading.Thread(target=self._write_loop, name="viva-recorder", daemon=True)
         self._writer.start()
         self._stream.start()
@@ -145,10 +168,14 @@ def finalize_part(part: Path) -> Recording:
     """Convert a raw `.part` recording (complete or cut short by a crash) into FLAC or WAV."""
     meta = json.loads(_meta_path(part).read_text())
     rate, channels = int(meta["samplerate"]), int(meta["channels"])
+    last_write = part.stat().st_mtime
     data = part.read_bytes()
     frame_bytes = 2 * channels
     data = data[: len(data) - len(data) % frame_bytes]  # a kill can tear the last frame
     raw = np.frombuffer(data, dtype=np.int16).reshape(-1, channels)
+    if not isinstance(meta.get("started_at"), (int, float)):
+        # Older metadata has no start time: the last write was its end, so it began one duration earlier.
+        meta["started_at"] = last_write - len(raw) / rate
     suffix = ".wav" if meta.get("format") == "wav" else ".flac"
     final = part.with_name(part.name.removesuffix(PART_SUFFIX) + suffix)
     tmp = final.with_name(f".{final.name}.tmp")
@@ -156,9 +183,97 @@ def finalize_part(part: Path) -> Recording:
     os.replace(tmp, final)
     # The metadata stays beside the audio until the attempt is saved (see `release`), so a crash
     # between here and the database still leaves a recoverable answer.
-    os.replace(_meta_path(part), sidecar_meta(final))
+    _write_json(sidecar_meta(final), meta)
+    _meta_path(part).unlink(missing_ok=True)
     part.unlink()
     return Recording(final, rate, channels, len(raw) / rate, meta)
+
+
+def _write_json(path: Path, data: dict) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data))
+    os.replace(tmp, path)
+
+
+def _read_meta(part: Path) -> dict:
+    """The part file's metadata; {} when it is missing or unreadable (the audio is still kept)."""
+    try:
+        meta = json.loads(_meta_path(part).read_text())
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _pid_alive(pid: object) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True
+
+
+def recording_in_progress(part: Path, meta: dict | None = None) -> bool:
+    """True while a running recorder is still writing `part` (its process is alive and writes)."""
+    meta = _read_meta(part) if meta is None else meta
+    try:
+        fresh = time.time() - part.stat().st_mtime < LIVE_SECONDS
+    except OSError:
+        return False
+    return fresh and _pid_alive(meta.get("pid"))
+
+
+def recover_leftover(part: Path) -> Leftover | None:
+    """Finish the audio an interrupted recording left at `part` into its own file beside it,
+    `NAME.interrupted-YYYYmmdd-HHMMSS.flac`, so that a new recording at `part` starts empty.
+
+    None when there is no leftover (or it holds no audio). Raw data whose metadata is lost is moved
+    aside as `NAME.interrupted-....pcm` rather than deleted. Raises RecordingInUse when a running
+    recorder is writing `part`.
+    """
+    if not part.exists():
+        return None
+    meta = _read_meta(part)
+    if recording_in_progress(part, meta):
+        raise RecordingInUse(f"{part} is being recorded right now by another Viva (process {meta.get('pid')}); "
+                             "wait for it to finish, or record to another file")
+    base = part.name.removesuffix(PART_SUFFIX)
+    size, last_write = part.stat().st_size, part.stat().st_mtime
+    if size == 0:  # killed before the first block arrived: nothing was recorded
+        part.unlink()
+        _meta_path(part).unlink(missing_ok=True)
+        return None
+    try:
+        seconds = size / (2 * int(meta["channels"]) * int(meta["samplerate"]))
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        seconds = None
+    started = meta.get("started_at")
+    if not isinstance(started, (int, float)):
+        started = last_write - (seconds or 0.0)
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(started))
+    stem, counter = f"{base}.interrupted-{stamp}", 1
+    while any(part.with_name(stem + s).exists() for s in (PART_SUFFIX, ".pcm", ".flac", ".wav")):
+        counter += 1
+        stem = f"{base}.interrupted-{stamp}-{counter}"
+    if seconds is None:
+        raw = part.with_name(f"{stem}.pcm")
+        os.replace(part, raw)
+        return Leftover(raw, None, started)
+    moved = part.with_name(stem + PART_SUFFIX)
+    # New metadata first, then the audio: a crash in between leaves both metadata files, never
+    # audio whose sample rate is forgotten.
+    _write_json(_meta_path(moved), {**meta, "started_at": started})
+    os.replace(part, moved)
+    _meta_path(part).unlink(missing_ok=True)
+    try:
+        recording = finalize_part(moved)
+    except (OSError, ValueError, KeyError, RuntimeError):
+        return Leftover(moved, None, started)  # left as raw data for a person to look at
+    release(recording)  # no attempt waits on it: it is a file of its own now
+    return Leftover(recording.path, recording.duration, started)
 
 
 def sidecar_meta(audio: Path) -> Path:
@@ -177,6 +292,8 @@ def recover_partial_recordings(directory: Path) -> list[Recording]:
     never saved (killed while transcribing).
     """
     for part in sorted(directory.glob(f"*{PART_SUFFIX}")):
+        if recording_in_progress(part):
+            continue  # another Viva is recording this answer right now
         if _meta_path(part).exists():
             try:
                 finalize_part(part)

@@ -55,7 +55,8 @@ def practice(
     today: bool = typer.Option(False, "--today", help="Today's questions from the study plan not yet answered."),
 ) -> None:
     """Answer questions out loud: speak, record until Enter/silence/limit, transcribe live, score, save."""
-    from assistant.practice import recover_unsaved_attempts
+    from assistant.audio.leftovers import describe_leftover, recover_record_leftovers
+    from assistant.practice import in_progress_dir, recover_unsaved_attempts
 
     if not no_ui:
         from assistant.cli.app import launch_app
@@ -68,6 +69,8 @@ def practice(
         threading.Thread(target=lambda: svc.critic.warm_up(), name="viva-llm-warmup", daemon=True).start()
     for recovered in recover_unsaved_attempts(svc):
         typer.secho(f"Recovered an interrupted answer to {recovered.question_id} as attempt #{recovered.id}.", fg="yellow")
+    for leftover in recover_record_leftovers(in_progress_dir(svc)):
+        typer.secho(describe_leftover(leftover), fg="yellow")
     if today:
         from datetime import date
 

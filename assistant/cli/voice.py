@@ -83,18 +83,27 @@ def record(
     import shutil
 
     from assistant.audio.devices import AudioDeviceError
-    from assistant.audio.recorder import Recorder, release
+    from assistant.audio.leftovers import forget_recording, note_recording
+    from assistant.audio.recorder import Recorder, RecordingInUse, release
     from assistant.audio.vad import SilenceDetector
+    from assistant.practice import in_progress_dir
 
     svc = services()
     silence = SilenceDetector(svc.settings.trailing_silence)
     fmt = "wav" if out.suffix.lower() == ".wav" else "flac"
     recorder = Recorder(out.with_suffix(""), device=device or svc.settings.input_device, listeners=[silence],
                         audio_format=fmt)
+    # Lets `viva practice` and the app find this run's audio if it is killed (see audio/leftovers.py).
+    note = note_recording(in_progress_dir(svc), recorder.part_path)
     try:
         recorder.start()
+    except RecordingInUse as exc:
+        fail(str(exc))  # the note is the other run's too: it stays
     except AudioDeviceError as exc:
+        forget_recording(note)
+        _tell_leftover(recorder, out)
         fail(str(exc))
+    _tell_leftover(recorder, out)
     stop = wait_for_enter()
     typer.echo("Recording… press Enter to stop.", err=True)
     try:
@@ -108,7 +117,20 @@ def record(
     release(recording)
     if recording.path != out:
         shutil.move(recording.path, out)
+    forget_recording(note)
     typer.echo(f"wrote {out} ({recording.duration:.1f} s at {recording.samplerate} Hz)")
+
+
+def _tell_leftover(recorder, out: Path) -> None:
+    leftover = recorder.leftover
+    if leftover is None:
+        return
+    if leftover.duration is None:
+        what = f"its raw audio could not be decoded and is kept as {leftover.path}"
+    else:
+        what = f"its {leftover.duration:.1f} s are saved as {leftover.path}"
+    typer.secho(f"note: an earlier recording to {out} was interrupted; {what}. This recording starts empty.",
+                fg="yellow", err=True)
 
 
 def wait_for_enter() -> threading.Event:

@@ -85,10 +85,16 @@ class VivaApp(App):
 
     @work(thread=True, group="recover", exit_on_error=False)
     def recover_answers(self) -> None:
+        from assistant.audio.leftovers import describe_leftover
+
         for attempt in self.backend.recover():
             self.call_from_thread(
                 self.notify, f"An interrupted answer to {attempt.question_id} was recovered as attempt #{attempt.id}.",
                 title="Recovered", timeout=10, markup=False)
+        # A killed `viva record` left audio beside its file: it is its own file now; say where.
+        for leftover in self.backend.recover_recordings():
+            self.call_from_thread(self.notify, describe_leftover(leftover), title="Recovered", timeout=10,
+                                  markup=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place that turns any failed background job into a readable notice."""
