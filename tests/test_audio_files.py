@@ -39,6 +39,13 @@ def test_empty_audio_is_an_error(tmp_path: Path) -> None:
         load_for_asr(path)
 
 
+def test_a_zero_byte_file_says_it_is_empty(tmp_path: Path) -> None:
+    path = tmp_path / "answer.wav"
+    path.write_bytes(b"")
+    with pytest.raises(AudioError, match=r"the file is empty \(0 bytes\)"):
+        load_for_asr(path)
+
+
 def test_non_audio_file_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "notes.wav"
     path.write_text("this is not audio at all\n" * 50)
