@@ -7,6 +7,7 @@ import sys
 
 from assistant.cli import answers, bank, demo, models, practice, voice  # noqa: F401  (registers the commands)
 from assistant.cli import bank_edit, doctor  # noqa: F401  (your own questions; viva doctor)
+from assistant.cli import db  # noqa: F401  (viva db check / recover)
 from assistant.cli import mock, plan, progress, wiki  # noqa: F401  (the study plan's commands)
 from assistant.cli.app import app
 

@@ -26,6 +26,7 @@ from assistant.store.files import atomic_copy, atomic_write_text
 from assistant.store.serialize import from_data, from_json, to_data, to_json
 
 SCHEMA_VERSION = 5
+_NO_SHM = ("unable to open", "disk is full", "disk I/O error")  # what SQLite says when it cannot make -shm
 PENDING_SUFFIX = ".pending.json"
 """Sidecar of an attempt whose database row is not written yet (see AttemptStore.save)."""
 # The user's own review rating for an attempt (`viva rate`), which wins over the derived one.
@@ -102,7 +103,7 @@ class AttemptStore:
         try:
             database.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise explain(exc, database=database.parent) or exc from exc
+            raise explain(exc, place=database.parent) or exc from exc
         with translated(database):
             retry_while_locked(self._open)
 
@@ -124,12 +125,14 @@ class AttemptStore:
         try:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             has_table = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'attempts'").fetchone() is not None
-            wal = db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            # Read as immutable, SQLite reports no WAL; it cannot be switched then anyway.
+            wal = db.execute("PRAGMA journal_mode").fetchone()[0] == "wal" or "immutable" in self._read_uri
         except sqlite3.OperationalError as exc:
-            if "unable to open" not in str(exc) or "immutable" in self._read_uri:
+            if not any(s in str(exc) for s in _NO_SHM) or "immutable" in self._read_uri:
                 raise
-            # A WAL database in a read-only folder: SQLite cannot make its -shm file there.
-            # Nothing can write it meanwhile, so it is safe to read as immutable.
+            # A WAL database in a read-only folder or on a full disk: SQLite cannot make its -shm
+            # file there ("disk I/O error" on a full tmpfs). Nothing can write the database
+            # meanwhile, so it is safe to read as immutable; a disk that really fails fails again.
             self._read_uri = self.database.resolve().as_uri() + "?immutable=1"
             return self._schema_is_current()
         finally:
@@ -190,7 +193,9 @@ class AttemptStore:
                     with open(path, "r+b"):  # opening for writing is refused on a read-only file, even to root
                         pass
             except OSError as exc:
-                raise (explain(exc, kept=kept) if exc.errno == errno.ENOSPC else read_only(path, exc.strerror, kept=kept)) from exc
+                if exc.errno == errno.ENOSPC:
+                    raise disk_full(path, kept=kept, reason=exc.strerror) from exc
+                raise read_only(path, exc.strerror, kept=kept) from exc
         for where in (self.database.parent, self.audio_dir):
             free = free_bytes(where)
             if needed_bytes and free is not None and free < needed_bytes:
@@ -206,11 +211,12 @@ class AttemptStore:
             self._healthy = True
 
     @contextmanager
-    def _connect(self, *, write: bool = False) -> Iterator[sqlite3.Connection]:
-        with translated(self.database):
+    def _connect(self, *, write: bool = False, kept: Path | None = None) -> Iterator[sqlite3.Connection]:
+        """`kept`: the recording a failing write leaves on disk, named in the error."""
+        with translated(self.database, kept=kept):
             self._ensure_healthy()
             if write:
-                self.ensure_writable()
+                self.ensure_writable(kept=kept)
                 db = sqlite3.connect(self.database, timeout=30)
             else:  # read-only: reading never writes, so it works on a read-only or suspect file
                 db = sqlite3.connect(self._read_uri, uri=True, timeout=30)
@@ -232,14 +238,14 @@ class AttemptStore:
             try:
                 attempt.audio_path = self._keep_audio(source_audio, attempt, move=move)
             except OSError as exc:
-                raise explain(exc, kept=source_audio if source_audio.exists() else None) or exc from exc
+                kept = source_audio if source_audio.exists() else None
+                raise explain(exc, place=self.audio_dir, kept=kept) or exc from exc
             try:
                 self._write_sidecar(attempt, pending=True)
             except OSError as exc:
-                raise explain(exc, kept=attempt.audio_path) or exc from exc
-        with translated(self.database, kept=attempt.audio_path):
-            with self._connect(write=True) as db:
-                attempt.id = self._insert(db, attempt)
+                raise explain(exc, place=self.audio_dir, kept=attempt.audio_path) or exc from exc
+        with self._connect(write=True, kept=attempt.audio_path) as db:
+            attempt.id = self._insert(db, attempt)
         self._write_sidecar(attempt)
         return attempt
 

@@ -74,17 +74,18 @@ def disk_full(where: Path, *, needed: int = MIN_FREE_BYTES, kept: Path | None = 
     )
 
 
-def explain(exc: BaseException, *, database: Path | None = None, kept: Path | None = None) -> StoreError | None:
-    """The StoreError that `exc` means, or None when it is not a storage problem we know."""
+def explain(exc: BaseException, *, place: Path | None = None, kept: Path | None = None) -> StoreError | None:
+    """The StoreError that `exc` means, or None when it is not a storage problem we know.
+    `place`: the database or folder being used, when the exception does not name a file."""
     if isinstance(exc, StoreError):
         return exc
     text = str(exc)
-    where = database or _filename(exc)
+    where = _filename(exc) or place
     if isinstance(exc, sqlite3.Error):
         place = where or Path("the database")
         if "readonly" in text or "read-only" in text:
             return read_only(place, text, kept=kept)
-        if "malformed" in text or "not a database" in text or isinstance(exc, sqlite3.DatabaseError) and "corrupt" in text:
+        if any(sign in text for sign in ("malformed", "not a database", "corrupt")):
             return damaged(place, text, kept=kept)
         if "disk is full" in text or "disk I/O error" in text:
             return disk_full(place, kept=kept, reason=text)
@@ -93,7 +94,9 @@ def explain(exc: BaseException, *, database: Path | None = None, kept: Path | No
         return None
     if isinstance(exc, OSError):
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            return disk_full(where or Path.cwd(), kept=kept, reason=exc.strerror or text)
+            # The file an OSError names may be the one read (a copy's source): the disk that is
+            # full is the one written, `place`.
+            return disk_full(place or where or Path.cwd(), kept=kept, reason=exc.strerror or text)
         if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM) and where is not None:
             return read_only(where, exc.strerror or text, kept=kept)
     return None
@@ -104,7 +107,7 @@ def translated(database: Path, *, kept: Path | None = None) -> Iterator[None]:
     try:
         yield
     except (sqlite3.Error, OSError) as exc:
-        explained = explain(exc, database=database, kept=kept)
+        explained = explain(exc, place=database, kept=kept)
         if explained is None or explained is exc:
             raise
         raise explained from exc

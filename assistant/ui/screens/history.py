@@ -72,9 +72,17 @@ class HistoryScreen(Screen):
         table.focus()
 
     def load(self) -> None:
+        from assistant.store.errors import StoreError
+        from assistant.ui.errors import describe
+
         services = self.app.services
         rows = []
-        for stored in services.store.list():
+        try:
+            attempts = services.store.list()
+        except StoreError as exc:  # a damaged or unreadable database: say so, show an empty list
+            self.notify(describe(exc), title="History unavailable", severity="error", timeout=20, markup=False)
+            attempts = []
+        for stored in attempts:
             try:
                 question = services.bank.get(stored.question_id)
                 topic, prompt = question.topic, question.prompt

@@ -14,6 +14,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from assistant.store.errors import StoreError
+from assistant.ui.errors import describe
 from assistant.ui.messages import ModelsProgress
 
 REASONS = {"review": ("review", "yellow"), "new": ("new", "cyan"), "interleave": ("again", "magenta")}
@@ -103,8 +105,15 @@ class HomeScreen(Screen):
         today = app.today()
         services = app.services
         bank = services.bank
-        items = app.backend.todays_questions(today)
-        progress = app.backend.progress(today)
+        try:
+            items = app.backend.todays_questions(today)
+            progress = app.backend.progress(today)
+        except StoreError as exc:
+            # A screen worker's failure does not reach the app's handler: say it here (a damaged,
+            # unreadable database: what happened and `viva db recover`).
+            app.call_from_thread(self.notify, describe(exc), title="Your history could not be read",
+                                 severity="error", timeout=30, markup=False)
+            return
         app.call_from_thread(self._show, items, progress, bank)
 
     def _show(self, items, progress, bank) -> None:
