@@ -148,6 +148,18 @@ def test_saving_on_a_read_only_database_refuses_before_the_work(monkeypatch, tmp
     assert not recorded_files(in_progress_dir(svc))
 
 
+def test_critique_and_the_doctor_on_a_read_only_database(monkeypatch, tmp_path, make_read_only) -> None:
+    saved = fill(study_services(plan_start=START), tmp_path, with_audio=1)
+    svc = services_for_cli(monkeypatch)
+    make_read_only(svc.settings.database_path)
+    used: list[str] = []
+    monkeypatch.setattr(Services, "critic", property(lambda self: used.append("critic")))
+    out = " ".join(refused("critique", str(saved[0].id)).split())
+    assert "is read-only" in out and used == []  # refused before a minute of generating
+    doctor = runner.invoke(app, ["doctor", "--quick", "--only", "database"])
+    assert doctor.exit_code == 1 and "is read-only" in " ".join(doctor.output.split())
+
+
 # --- an answer the database refuses stays on disk -----------------------------------------------
 
 

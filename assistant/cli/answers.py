@@ -119,6 +119,7 @@ def critique_attempt(attempt_id: int = typer.Argument(..., help="Attempt id (see
 
     svc = services()
     attempt, q = stored_attempt(svc, attempt_id)
+    svc.store.ensure_writable()  # before the minute of generating: a critique that cannot be saved is lost
     typer.secho(q.prompt, bold=True)
     attempt = add_critique(svc, attempt, q, on_token=stream_token, save=True)
     print_critique(attempt.critique)

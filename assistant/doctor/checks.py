@@ -73,7 +73,8 @@ def check_database(ctx: DoctorContext) -> Finding:
 
     path = ctx.settings.database_path
     try:
-        AttemptStore(path, ctx.settings.audio_dir)  # creates or migrates it when needed: a write
+        # Creates or migrates it when needed; then what a save needs: writable files, a healthy database.
+        AttemptStore(path, ctx.settings.audio_dir).ensure_writable()
     except StoreError as exc:  # read-only, damaged, disk full: said the way every command says it
         return _fail(exc.summary, exc.fix)
     except sqlite3.DatabaseError as exc:
