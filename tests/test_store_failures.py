@@ -232,6 +232,19 @@ def test_reading_commands_on_a_failing_disk_say_so(monkeypatch, tmp_path) -> Non
     assert f"the disk holding {svc.settings.database_path} is full: 0 KB free" in out and "fix: free at least" in out
 
 
+def test_a_full_disk_outside_the_store_is_said_too(monkeypatch, tmp_path) -> None:
+    services_for_cli(monkeypatch)
+    out_file = tmp_path / "wiki.md"
+
+    def no_space(path, text):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr("assistant.store.files.atomic_write_text", no_space)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(2**30, 2**30 - 8192, 8192))
+    out = " ".join(refused("export", "-f", "md", "-o", str(out_file)).split())
+    assert f"the disk holding {out_file} is full: 8 KB free" in out
+
+
 def test_a_real_full_disk(tmp_path) -> None:
     """A 1 MB tmpfs as the data directory (root only; skipped where mounting is not allowed)."""
     disk = tmp_path / "tiny"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import sqlite3
 import sys
 from typing import Any, NoReturn
 
@@ -22,10 +24,13 @@ class _VivaGroup(TyperGroup):
             return super().invoke(ctx)
         except ActionableError as exc:
             _fail_with(exc)
-        except Exception as exc:
+        except (sqlite3.Error, OSError) as exc:
+            # A storage error the store did not see (it names its own): SQLite's, or a full disk.
+            # Not other OSErrors: an unreadable input file is not a read-only store.
             from assistant.store.errors import explain
 
-            explained = explain(exc)
+            store_like = isinstance(exc, sqlite3.Error) or exc.errno in (errno.ENOSPC, errno.EDQUOT)
+            explained = explain(exc) if store_like else None
             if explained is None:
                 raise
             _fail_with(explained)
