@@ -81,7 +81,7 @@ def make_read_only():
     locked: list[Path] = []
 
     def lock(path: Path) -> None:
-        path.chmod(0o444)
+        path.chmod(0o555 if path.is_dir() else 0o444)
         locked.append(path)
         if os.geteuid() == 0:
             done = shutil.which("chattr") and subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode == 0
@@ -92,7 +92,7 @@ def make_read_only():
     for path in locked:
         if os.geteuid() == 0 and shutil.which("chattr"):
             subprocess.run(["chattr", "-i", str(path)], capture_output=True)
-        path.chmod(0o644)
+        path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 @pytest.fixture
@@ -376,3 +376,16 @@ async def test_the_app_says_the_database_is_damaged_and_keeps_running(monkeypatc
         notices = [n.message for n in app_._notifications]
         assert any("is damaged" in n and "viva db recover" in n for n in notices), notices
         assert type(app_.screen).__name__ == "HomeScreen"
+
+
+def test_db_recover_in_a_read_only_folder_moves_nothing_and_says_why(monkeypatch, tmp_path, make_read_only) -> None:
+    svc = study_services(plan_start=START)
+    fill(svc, tmp_path, with_audio=2)
+    database = svc.settings.database_path
+    database.write_bytes(os.urandom(database.stat().st_size))
+    damaged = database.read_bytes()
+    make_read_only(database.parent)
+    services_for_cli(monkeypatch)
+    out = " ".join(refused("db", "recover").split())
+    assert f"cannot rebuild {database}" in out and "read-only" in out and "run `viva db recover` again" in out
+    assert database.read_bytes() == damaged and not list(database.parent.glob("*damaged*"))

@@ -37,14 +37,22 @@ def recover(
     force: bool = typer.Option(False, "--force", help="Rebuild even a healthy database (the old file is kept aside)."),
 ) -> None:
     """Rebuild a damaged database: keep the damaged file aside, salvage every row SQLite can read,
-    and rebuild the attempts it lost from the recordings' JSON files."""
+    and rebuild the attempts it lost from the recordings' JSON files. Close the app first."""
     from assistant.store.recover import is_healthy, recover_database
 
     database, audio_dir = _paths()
     if is_healthy(database) and not force:
         typer.echo(f"{database} is healthy: nothing to recover (--force rebuilds it anyway)")
         return
-    result = recover_database(database, audio_dir)
+    try:
+        result = recover_database(database, audio_dir)
+    except OSError as exc:  # the folder is read-only, or the disk full: nothing was moved or lost
+        from assistant.store.errors import explain
+
+        explained = explain(exc, place=database.parent)
+        fail(f"cannot rebuild {database}: {explained.summary if explained else exc}\n  fix: "
+             f"{explained.fix if explained else 'check the permissions of ' + str(database.parent)}; "
+             "then run `viva db recover` again")
     if result.damaged_copy is not None:
         typer.echo(f"The damaged database is kept as {result.damaged_copy}")
     typer.echo(f"Salvaged {result.salvaged} attempt(s) from it; rebuilt {result.rebuilt} from the recordings in "
