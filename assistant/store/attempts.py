@@ -95,17 +95,22 @@ class AttemptStore:
     (`ensure_writable`), before any audio is moved.
     """
 
+    _healthy = False  # passed PRAGMA quick_check (once per store)
+    _immutable = False  # read without -shm: a read-only folder or a full disk (see _schema_is_current)
+
     def __init__(self, database: Path, audio_dir: Path) -> None:
         self.database = database
         self.audio_dir = audio_dir
-        self._healthy = False
-        self._read_uri = database.resolve().as_uri() + "?mode=ro"
         try:
             database.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise explain(exc, place=database.parent) or exc from exc
         with translated(database):
             retry_while_locked(self._open)
+
+    @property
+    def _read_uri(self) -> str:
+        return self.database.resolve().as_uri() + ("?immutable=1" if self._immutable else "?mode=ro")
 
     def _open(self) -> None:
         if not self._schema_is_current():
@@ -126,14 +131,14 @@ class AttemptStore:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             has_table = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'attempts'").fetchone() is not None
             # Read as immutable, SQLite reports no WAL; it cannot be switched then anyway.
-            wal = db.execute("PRAGMA journal_mode").fetchone()[0] == "wal" or "immutable" in self._read_uri
+            wal = db.execute("PRAGMA journal_mode").fetchone()[0] == "wal" or self._immutable
         except sqlite3.OperationalError as exc:
-            if not any(s in str(exc) for s in _NO_SHM) or "immutable" in self._read_uri:
+            if not any(s in str(exc) for s in _NO_SHM) or self._immutable:
                 raise
             # A WAL database in a read-only folder or on a full disk: SQLite cannot make its -shm
             # file there ("disk I/O error" on a full tmpfs). Nothing can write the database
             # meanwhile, so it is safe to read as immutable; a disk that really fails fails again.
-            self._read_uri = self.database.resolve().as_uri() + "?immutable=1"
+            self._immutable = True
             return self._schema_is_current()
         finally:
             db.close()
