@@ -123,7 +123,8 @@ def make_files(files: Path, timeout: float) -> str:
     (files / "empty.wav").write_bytes(b"")
     (files / "corrupt.wav").write_bytes(b"RIFF" + np.random.default_rng(0).bytes(40_000))
     (files / "folder.wav").mkdir(exist_ok=True)
-    row = "Qu'est-ce que la descente de gradient ?,Le pas suit la pente du gradient à chaque itération.,Le pas suit la pente.\n"
+    row = ("Qu'est-ce que la descente de gradient ?,Le pas suit la pente du gradient à chaque itération.,"
+           "Le pas suit la pente.\n")
     (files / "latin1.csv").write_bytes(("question,reference,answer\n" + row).encode("latin-1"))
     (files / "empty.csv").write_bytes(b"")
     (files / "header.csv").write_text("question,reference,answer\n")
@@ -362,7 +363,8 @@ def cases() -> list[Case]:
              setup=killed_record_with_note, lost=leftover_saved, says=("An interrupted recording (9.0 s)",)),
         Case("practice: killed answer", ["practice", "--no-ui", "-q", QUESTION, "--quiet", "--no-critique",
                                          "--max-seconds", "1"], "any",
-             setup=killed_answer, wrong=recovered_attempt_dated_when_spoken, lost=recovered_audio_kept, says=("Recovered an interrupted answer",)),
+             setup=killed_answer, wrong=recovered_attempt_dated_when_spoken, lost=recovered_audio_kept,
+             says=("Recovered an interrupted answer",)),
         Case("db: corrupt, history", ["history"], seeded=True, setup=corrupt_database, says=("damaged",)),
         Case("db: corrupt, progress", ["progress"], seeded=True, setup=corrupt_database, says=("damaged",)),
         Case("db: corrupt, export", ["export", "--out", "{home}/export.md"], seeded=True, setup=corrupt_database,
@@ -417,7 +419,9 @@ TELLING = ("error", "not graded", "score:", "note:", "an interrupted", "recovere
 def first_line(text: str) -> str:
     """The line that says what happened (an error, the grade, a notice), else the first."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return next((line for line in lines if line.lower().startswith(TELLING)), lines[0] if lines else "")[:90]
+    errors = [line for line in lines if line.lower().startswith("error")]
+    telling = [line for line in lines if line.lower().startswith(TELLING)]
+    return ([*errors, *telling, *lines] or [""])[0][:90]
 
 
 def run_case(case: Case, files: Path, seed: Path | None, workdir: Path, index: int, timeout: float) -> tuple[str, str, Run]:

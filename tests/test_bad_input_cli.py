@@ -108,6 +108,14 @@ def test_an_empty_jsonl_and_a_directory_are_errors(tmp_path: Path, use_services)
     assert result.exit_code == 2 and "is a directory" in result.stderr
 
 
+def test_an_out_file_in_a_missing_folder_is_refused_before_grading(tmp_path: Path, use_services) -> None:
+    use_services()
+    source = tmp_path / "answers.csv"
+    source.write_text(HEADER + ROW)
+    result = CliRunner().invoke(app, ["grade", str(source), "--out", str(tmp_path / "no" / "out.csv")])
+    assert result.exit_code == 2 and "cannot write the results there (no such folder)" in result.stderr
+
+
 # viva score: a full disk
 
 

@@ -55,6 +55,7 @@ def silence_reason(loudness: Loudness) -> str | None:
     if loudness.peak_dbfs == float("-inf"):
         level = f"all {loudness.duration:.1f} s are digital silence (every sample is zero)"
     else:
-        level = f"its loudest moment is {loudness.peak_dbfs:.0f} dBFS over {loudness.duration:.1f} s; speech is louder than -45"
+        level = (f"its loudest moment is {loudness.peak_dbfs:.0f} dBFS over {loudness.duration:.1f} s; "
+                 "speech is louder than -45")
     return (f"the recording is silent ({level}): check that the microphone is not muted, is the input "
             "in use (`viva devices`), and that its input level is up")

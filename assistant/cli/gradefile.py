@@ -104,6 +104,10 @@ def _rubric_for(services: Services, row: dict, path: Path, number: int) -> tuple
 
 
 def grade_file(services: Services, path: Path, out: Path | None) -> None:
+    if out is not None and (out.is_dir() or not out.parent.is_dir()):
+        # Said before the grading, which takes seconds per hundred rows.
+        why = "a directory" if out.is_dir() else "no such folder"
+        raise GradeFileError(f"{out}: cannot write the results there ({why}); choose another --out")
     rows, fmt = read_rows(path)
     if not rows:
         raise GradeFileError(f"{path}: no answers to grade (only a header, or blank lines); {EMPTY_HELP}")
