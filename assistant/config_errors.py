@@ -86,12 +86,14 @@ def _bad_syntax(exc: tomllib.TOMLDecodeError, config_path: Path) -> ConfigError:
     # Python 3.11's TOMLDecodeError has no lineno attribute; the message ends "(at line N, column M)".
     match = re.search(r"at line (\d+)", str(exc))
     line = int(match.group(1)) if match else None
-    text = ""
-    if line is not None:
-        try:
-            text = config_path.read_text(encoding="utf-8").splitlines()[line - 1].strip()
-        except (OSError, UnicodeDecodeError, IndexError):
-            text = ""
+    try:
+        lines = config_path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        lines = []
+    if line is None and "end of document" in str(exc):
+        # Something left open (`daily_size = [`): the last line that says anything started it.
+        line = next((n for n in range(len(lines), 0, -1) if lines[n - 1].strip()), None)
+    text = lines[line - 1].strip() if line is not None and 0 < line <= len(lines) else ""
     where = f"{config_path} line {line}" if line else str(config_path)
     shown = f": `{text}`" if text else ""
     return ConfigError(f"{where} is not valid TOML: {exc}{shown}",

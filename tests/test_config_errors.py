@@ -44,6 +44,12 @@ def test_a_toml_syntax_error_names_the_file_and_line(command: list[str]) -> None
     assert f"fix: correct line 2 of {path}" in out and 'llm_engine = "none"' in out
 
 
+def test_a_value_left_open_at_the_end_names_its_line() -> None:
+    path = config('tts_engine = "none"\ndaily_size = [\n\n')
+    out = refused("history")
+    assert f"{path} line 2 is not valid TOML" in out and "`daily_size = [`" in out
+
+
 def test_an_out_of_range_value_names_line_field_range_and_default() -> None:
     path = config('tts_engine = "none"\n\ndaily_size = 1000\n')
     for command in (["today"], ["history"]):
