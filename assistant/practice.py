@@ -145,7 +145,8 @@ class AnswerSession:
         from assistant.audio.vad import SilenceDetector
         from assistant.speech.streaming import StreamingTranscriber
 
-        # Before anything is recorded: an answer the store cannot take would be work thrown away.
+        # Before anything is recorded: an answer that cannot be graded or stored would be work thrown away.
+        require_rubric(question)
         services.store.ensure_writable()
         settings = services.settings
         self.services = services

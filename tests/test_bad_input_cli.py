@@ -192,3 +192,18 @@ def test_a_question_without_a_rubric_is_refused_before_transcribing(tmp_path: Pa
     assert result.exit_code == 2, result.output
     assert f"question {QUESTION!r} has no usable rubric" in result.stderr and "viva bank validate" in result.stderr
     assert saved_attempts(svc) == 0 and audio.exists()
+
+
+def test_practice_refuses_a_question_without_a_rubric_before_asking(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.cli import practice
+    from assistant.practice import AnswerSession
+
+    svc = make_services(NoASR())
+    svc.__dict__["bank"] = RubricLost(svc.bank)
+    monkeypatch.setattr(practice, "services", lambda engine=None: svc)
+    result = CliRunner().invoke(app, ["practice", "--no-ui", "-q", QUESTION, "--quiet", "--no-critique"])
+    assert result.exit_code == 2 and "has no usable rubric" in result.stderr
+    assert "How does gradient descent work" not in result.stdout  # the question was never asked
+    with pytest.raises(ValueError, match="no usable rubric"):  # the app's path: refused before recording
+        AnswerSession(svc, svc.bank.get(QUESTION))
+    assert not svc.settings.audio_dir.exists() or not any(svc.settings.audio_dir.rglob("*.part.pcm"))

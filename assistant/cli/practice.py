@@ -14,12 +14,19 @@ from assistant.cli.voice import make_speaker, wait_for_enter
 
 
 def _pick_questions(svc, question_ids: list[str], count: int) -> list:
+    from assistant.practice import require_rubric
+
     if question_ids:
         try:
-            return [svc.bank.get(q) for q in question_ids]
+            chosen = [svc.bank.get(q) for q in question_ids]
+            for q in chosen:
+                require_rubric(q)  # refused before any question is asked or answer recorded
         except KeyError as exc:
             fail(str(exc.args[0]))
-    pool = list(svc.bank.questions.values())
+        except ValueError as exc:
+            fail(str(exc))
+        return chosen
+    pool = [q for q in svc.bank.questions.values() if q.rubric is not None]
     if not pool:
         fail("the question bank is empty; `viva bank validate` shows why")
     return random.sample(pool, min(count, len(pool)))
