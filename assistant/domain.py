@@ -71,6 +71,9 @@ class Question:
     source_file: Path | None = None
     rubric: Rubric | None = None
     source: str = BUILT_IN
+    # Ids of questions this one builds on (prerequisites); none may sit in a later phase
+    # (the phase-prerequisites gate in assistant/gates/).
+    requires: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

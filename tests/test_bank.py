@@ -147,6 +147,17 @@ def test_duplicate_ids_unknown_rubric_and_missing_rubric(tmp_path: Path) -> None
     assert bank.get("demo-one").rubric is not None
 
 
+def test_requires_names_known_questions(tmp_path: Path) -> None:
+    two = QUESTION.replace("demo-one", "demo-two").replace("    tags: [demo]\n", "    tags: [demo]\n    requires: [demo-one, ghost-q]\n")
+    qdir, rdir = write_bank(tmp_path, question=QUESTION + two.split("questions:\n", 1)[1])
+    (rdir / "demo.yaml").write_text(RUBRIC + RUBRIC.split("rubrics:\n", 1)[1].replace("demo-one:", "demo-two:"))
+    bank = load_bank(qdir, rdir)
+    messages = [str(p) for p in bank.problems]
+    assert messages == [f"{qdir / 'demo.yaml'}:22: [requires] no question with id 'ghost-q'"], messages
+    assert bank.get("demo-two").requires == ("demo-one",)
+    assert bank.get("demo-one").requires == ()
+
+
 def test_one_broken_file_leaves_the_rest_of_the_real_bank_working(tmp_path: Path) -> None:
     qdir, rdir = tmp_path / "q", tmp_path / "r"
     shutil.copytree(REPO / "question_bank", qdir)

@@ -8,7 +8,7 @@ the user's own banks (`assistant.bank.user`), whose ids get the bank's namespace
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +98,7 @@ def load_source(
     context = {"user_bank": True} if namespace else None
     rubrics, rubric_lines = _load_rubrics(rubric_dir, templates, bank.problems, namespace, context)
     failed_question_files = 0
+    requires_lines: dict[str, tuple[Path, int]] = {}
     for path in sorted(question_dir.glob("*.yaml")):
         parsed = _validate_file(path, QuestionFile, bank.problems, context)
         if parsed is None:
@@ -120,13 +121,33 @@ def load_source(
                 id=question_id, topic=model.topic, phase=q.phase, kind=q.kind, difficulty=q.difficulty,
                 prompt=q.prompt, time_limit=q.time_limit, model_answer=q.model_answer,
                 follow_ups=tuple(q.follow_ups), tags=tuple(q.tags), source_file=path, rubric=rubric,
-                source=source,
+                source=source, requires=tuple(q.requires),
             )
+            if q.requires:
+                requires_lines[question_id] = (path, line_of(root, ("questions", index, "requires")))
+    _resolve_requires(bank, requires_lines, namespace)
     # When a question file failed to load, its rubrics look orphaned: say so rather than mislead.
     hint = " (or its question file failed to load, see above)" if failed_question_files else ""
     for orphan in rubrics:
         path, line = rubric_lines[orphan]
         bank.problems.append(BankProblem(path, line, "rubrics", f"rubric for unknown question id {orphan!r}{hint}"))
+
+
+def _resolve_requires(bank: Bank, requires_lines: dict[str, tuple[Path, int]], namespace: str) -> None:
+    """A user bank's `requires` may name its own questions by their short ids; those become
+    `namespace/id`. A prerequisite that names no question is a problem, like a typo'd id."""
+    for question_id, (path, line) in requires_lines.items():
+        question = bank.questions.get(question_id)
+        if question is None:
+            continue
+        resolved = tuple(f"{namespace}/{r}" if namespace and f"{namespace}/{r}" in bank.questions else r
+                         for r in question.requires)
+        unknown = [r for r in resolved if r not in bank.questions]
+        if unknown:
+            bank.problems.append(BankProblem(path, line, "requires", f"no question with id {', '.join(map(repr, unknown))}"))
+            resolved = tuple(r for r in resolved if r in bank.questions)
+        if resolved != question.requires:
+            bank.questions[question_id] = replace(question, requires=resolved)
 
 
 def _validate_file(

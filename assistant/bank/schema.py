@@ -47,6 +47,7 @@ class QuestionModel(_Strict):
     model_answer: str = Field(min_length=40, description="A strong answer in spoken style.")
     follow_ups: list[str] = Field(default_factory=list, max_length=5)
     tags: list[str] = Field(default_factory=list)
+    requires: list[str] = Field(default_factory=list, description="Ids of questions this one builds on.")
 
 
 def _user_bank(info: ValidationInfo) -> bool:

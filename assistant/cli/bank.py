@@ -43,7 +43,8 @@ def list_questions(
     if as_json:
         print_json([
             {"id": q.id, "topic": q.topic, "phase": q.phase, "kind": q.kind, "difficulty": q.difficulty,
-             "time_limit": q.time_limit, "prompt": q.prompt, "tags": list(q.tags), "source": q.source}
+             "time_limit": q.time_limit, "prompt": q.prompt, "tags": list(q.tags), "source": q.source,
+             "requires": list(q.requires)}
             for q in questions
         ])
         return
@@ -62,6 +63,8 @@ def show(question_id: str) -> None:
     typer.secho(q.prompt, bold=True)
     typer.echo(f"{q.id} · {bank.titles.get(q.topic, q.topic)} · phase {q.phase} · {q.kind} · {q.difficulty} · {q.time_limit}s"
                f" · {q.source}")
+    if q.requires:
+        typer.echo(f"builds on: {', '.join(q.requires)}")
     if q.rubric:
         typer.secho("\nRubric", bold=True)
         for p in q.rubric.points:
