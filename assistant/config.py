@@ -95,6 +95,15 @@ class Settings(BaseSettings):
     embedding_model: str | None = None
     """sentence-transformers model directory; empty: the bundled all-MiniLM-L6-v2."""
 
+    scorer: Literal["embedding", "judge"] = "embedding"
+    """embedding: cosine similarity between the point's phrasings and the answer's spans, blended with
+    the share of the point's keywords in that span. judge (experimental, measured worse: see README):
+    embeddings shortlist the spans and the bundled point judge decides (`viva models judge`)."""
+
+    judge_model: str | None = None
+    """Your own cross-encoder directory (a sequence classifier with labels not / partly / states) to
+    judge points with; empty: the bundled judge."""
+
     hit_threshold: float = 0.50
     """Similarity at or above which a rubric point counts as hit (calibrated: see bench/calibrate.py)."""
 

@@ -9,6 +9,7 @@ from assistant.bank import Bank, load_bank
 from assistant.config import Settings, load_settings
 from assistant.scoring.coverage import CoverageScorer, Thresholds
 from assistant.scoring.embedder import Embedder, SentenceTransformerEmbedder
+from assistant.scoring.judge import CrossEncoderJudge, FeatureJudge, PointJudge
 from assistant.speech.asr import Transcriber, make_transcriber
 from assistant.store import AttemptStore
 
@@ -36,12 +37,23 @@ class Services:
         return SentenceTransformerEmbedder(self.settings.embedding_model)
 
     @cached_property
+    def judge(self) -> PointJudge | None:
+        """The point judge, or None when settings ask for embeddings alone."""
+        if self.settings.scorer != "judge":
+            return None
+        if self.settings.judge_model:
+            return CrossEncoderJudge(self.settings.judge_model)
+        # The bundled judge reads MiniLM's vectors; with another embedding model it keeps its own.
+        return FeatureJudge(SentenceTransformerEmbedder() if self.settings.embedding_model else self.embedder)
+
+    @cached_property
     def scorer(self) -> CoverageScorer:
         s = self.settings
         return CoverageScorer(
             self.embedder,
             Thresholds(hit=s.hit_threshold, partial=s.partial_threshold, misconception=s.misconception_threshold,
                        keyword_weight=s.keyword_weight),
+            judge=self.judge,
         )
 
     @cached_property

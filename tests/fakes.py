@@ -46,3 +46,28 @@ class FakeTranscriber:
     def transcribe(self, audio: np.ndarray, *, prompt: str | None = None) -> Transcript:
         self.prompts.append(prompt)
         return self.result
+
+
+class WordCoverageJudge:
+    """A point judge by word overlap: states when the span holds all of the claim's content words,
+    partly when it holds more than three quarters, not when fewer or when the span negates. Counts what it is asked."""
+
+    name = "word-coverage judge (fake)"
+    _STOP = frozenset("a an the of to and is are it its by in on for with we".split())
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+
+    def judge(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        self.calls.extend(pairs)
+        out = np.zeros((len(pairs), 3), dtype=np.float32)
+        for row, (claim, span) in enumerate(pairs):
+            words = {w for w in re.findall(r"[a-z0-9]+", claim.lower()) if w not in self._STOP}
+            said = set(re.findall(r"[a-z0-9]+", span.lower()))
+            share = len(words & said) / max(len(words), 1)
+            if "not" in said and "not" not in words:
+                share = 0.0
+            label = 2 if share >= 0.99 else 1 if share > 0.75 else 0
+            out[row] = 0.05
+            out[row, label] = 0.9
+        return out

@@ -63,9 +63,22 @@ def test_overall_weights_partial_credit_as_half() -> None:
     assert overall_score(points) == pytest.approx(100 * (1.5 + 1) / 4)
 
 
-def test_keyword_fraction_matches_word_prefixes() -> None:
+def test_keyword_fraction_matches_whole_words_and_plurals() -> None:
     assert keyword_fraction(["gradient", "learning rate"], "Gradients and the Learning rate") == 1.0
     assert keyword_fraction(["gradient"], "antigradient") == 0.0
+
+
+def test_keywords_count_only_in_the_matched_span() -> None:
+    # "diverge" is said, but in a sentence about something else: it does not lift the point.
+    rubric = Rubric("q", (RubricPoint("diverge", "a huge learning rate makes training diverge", 1.0,
+                                      ("diverge", "huge"), ()),))
+    embedder = BagOfWordsEmbedder()
+    embedding_only = CoverageScorer(embedder, Thresholds(hit=0.9, partial=0.5, keyword_weight=0.5))
+    answer = "A huge learning rate makes training slow. Something else entirely here. Models diverge in quality."
+    point = embedding_only.score(rubric, sentences_from_text(answer)).points[0]
+    assert point.evidence is not None and point.evidence.text == "A huge learning rate makes training slow."
+    cosine = float(embedder.encode([point.text, point.evidence.text]).prod(axis=0).sum())
+    assert point.similarity == pytest.approx(0.5 * cosine + 0.5 * 0.5, abs=1e-3)  # one of two keywords in the span
 
 
 def test_evidence_spans_keep_audio_times() -> None:

@@ -27,3 +27,31 @@ def convert(
     except (ValueError, FileNotFoundError, ImportError) as exc:
         fail(str(exc))
     typer.echo(f"wrote {path}")
+
+
+@models_app.command("judge")
+def judge(
+    out: Path | None = typer.Option(None, "--out", "-o", help="Weights file (default: the bundled judge's, in the package)."),
+) -> None:
+    """Train the point judge from the built-in bank (CPU; minutes with bfloat16 units, longer without)."""
+    import sys
+
+    from assistant.judge_build import build_judge
+    from assistant.scoring.judge import WEIGHTS_DIR, WEIGHTS_FILE
+
+    target = out or WEIGHTS_DIR / WEIGHTS_FILE
+    typer.echo(f"training the point judge from the question bank into {target}", err=True)
+    last = -1
+
+    def progress(done: float) -> None:
+        nonlocal last
+        if int(done * 100) != last:
+            last = int(done * 100)
+            print(f"\r  {last:3d}%", end="", file=sys.stderr, flush=True)
+
+    try:
+        path = build_judge(services().settings, target, progress=progress)
+    except (OSError, ImportError) as exc:
+        fail(f"could not train the judge: {exc}")
+    print(file=sys.stderr)
+    typer.echo(f"wrote {path}")

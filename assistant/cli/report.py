@@ -27,7 +27,7 @@ def print_attempt(attempt: Attempt, question: Question) -> None:
             mark, colour = _MARK[p.status]
             typer.secho(f"  {mark} {p.text}", fg=colour)
             if p.evidence is not None:
-                typer.echo(f"      “{p.evidence.text}” at {_time(p.evidence.start)} (similarity {p.similarity:.2f})")
+                typer.echo(f"      “{p.evidence.text}” at {_time(p.evidence.start)} (match {p.similarity:.2f})")
         for m in score.misconceptions:
             typer.secho(f"  ! Misconception: {m.text}", fg="magenta")
             typer.echo(f"      you said “{m.evidence.text}”. {m.correction}")

@@ -1,0 +1,132 @@
+"""Does a ✔ mean the answer said it? False credit, recall and misconception flags, per scorer.
+
+    .venv/bin/python bench/judge_quality.py [--scorer judge|embedding] [--json out.json]
+
+Sets (none of them is used to train the judge or to fit a threshold):
+- false credit: bench/data/false_credit/ — on-topic answers written by someone other than the
+  rubric's author, each point labelled stated / partial / absent (negations, swapped facts,
+  answers that use a point's words without its claim, partial answers);
+- calibration: tests/data/calibration/ — written answers labelled hit / partial / miss;
+- model answers: each question's model answer on its own rubric (should score >= 80).
+
+Reported: the share of absent (miss) points credited as hit and as partial, the share of
+stated (hit) points found, misconceptions flagged vs labelled, and scoring time. The script
+uses only the public scoring API, so it runs unchanged on an older checkout for "before".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from ruamel.yaml import YAML  # noqa: E402
+
+from assistant.config import load_settings  # noqa: E402
+from assistant.scoring.answer import grade_text  # noqa: E402
+from assistant.services import Services  # noqa: E402
+
+DATA = Path(__file__).resolve().parent / "data" / "false_credit"
+CALIBRATION = REPO / "tests" / "data" / "calibration"
+# Both label vocabularies map onto one: stated/hit, partial, absent/miss.
+CANON = {"stated": "hit", "hit": "hit", "partial": "partial", "absent": "miss", "miss": "miss"}
+
+
+def load_rows(directory: Path) -> list[dict]:
+    yaml = YAML(typ="safe")
+    rows = []
+    for path in sorted(directory.glob("*.yaml")):
+        for row in yaml.load(path.read_text(encoding="utf-8")) or []:
+            rows.append({**row, "file": path.name})
+    return rows
+
+
+def evaluate(services: Services, rows: list[dict]) -> dict:
+    confusion: Counter = Counter()
+    by_kind: dict[str, Counter] = defaultdict(Counter)
+    flagged = labelled = flagged_right = flagged_wrong = unlabelled = 0
+    started = time.perf_counter()
+    for row in rows:
+        question = services.bank.get(row["question"])
+        score = grade_text(services.scorer, question, row["answer"])
+        for point in score.points:
+            if point.point_id not in row["labels"]:
+                unlabelled += 1  # a point added to the bank after the set was labelled
+                continue
+            label = CANON[row["labels"][point.point_id]]
+            confusion[(label, point.status.value)] += 1
+            by_kind[row.get("kind", "?")][(label, point.status.value)] += 1
+        said = set(row.get("misconceptions") or [])
+        found = {m.misconception_id for m in score.misconceptions}
+        labelled += len(said)
+        flagged += len(found)
+        flagged_right += len(found & said)
+        flagged_wrong += len(found - said)
+    seconds = time.perf_counter() - started
+    return {
+        "answers": len(rows), "seconds": round(seconds, 1), "unlabelled_points": unlabelled, **rates(confusion),
+        "misconceptions": {"labelled": labelled, "flagged": flagged, "flagged_right": flagged_right,
+                           "flagged_wrong": flagged_wrong},
+        "by_kind": {kind: rates(c) for kind, c in sorted(by_kind.items())},
+    }
+
+
+def rates(confusion: Counter) -> dict:
+    def share(label: str, statuses: tuple[str, ...]) -> float:
+        total = sum(v for (l, _), v in confusion.items() if l == label)
+        return round(sum(confusion[(label, s)] for s in statuses) / total, 3) if total else float("nan")
+
+    return {
+        "points": sum(confusion.values()),
+        "absent_credited_hit": share("miss", ("hit",)),
+        "absent_credited_partial": share("miss", ("partial",)),
+        "stated_found": share("hit", ("hit", "partial")),
+        "stated_hit": share("hit", ("hit",)),
+        "partial_found": share("partial", ("hit", "partial")),
+        "counts": {f"{l}->{s}": v for (l, s), v in sorted(confusion.items())},
+    }
+
+
+def model_answers(services: Services) -> dict:
+    scores = {q.id: grade_text(services.scorer, q, q.model_answer).overall
+              for q in services.bank.questions.values() if q.rubric is not None and q.source == "built-in"}
+    below = sorted((s, i) for i, s in scores.items() if s < 80)
+    return {"questions": len(scores), "below_80": len(below), "lowest": [f"{i} {s:.0f}" for s, i in below[:10]],
+            "mean": round(sum(scores.values()) / max(len(scores), 1), 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scorer", choices=["judge", "embedding"], default=None)
+    parser.add_argument("--skip-model-answers", action="store_true")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    overrides = {"scorer": args.scorer} if args.scorer else {}
+    try:
+        services = Services(load_settings(**overrides))
+    except Exception:  # an older checkout has no `scorer` setting: it is the embedding scorer
+        services = Services()
+    report = {
+        "scorer": getattr(services.settings, "scorer", "embedding (before the judge)"),
+        "false_credit": evaluate(services, load_rows(DATA)),
+        "calibration": evaluate(services, load_rows(CALIBRATION)),
+    }
+    if not args.skip_model_answers:
+        report["model_answers"] = model_answers(services)
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
