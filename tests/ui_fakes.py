@@ -16,7 +16,7 @@ from assistant.practice import engine_versions
 from assistant.scoring.answer import grade_transcript
 from assistant.services import Services
 from assistant.store.attempts import now_iso
-from tests.fakes import BagOfWordsEmbedder, WordCoverageJudge, transcript_from_words
+from tests.fakes import BagOfWordsEmbedder, transcript_from_words
 
 
 def timed_words(text: str, start: float = 0.8, per_word: float = 0.35) -> list[tuple[str, float, float]]:
@@ -81,7 +81,6 @@ class FakeBackend:
 
     def __post_init__(self) -> None:
         self.services.__dict__["embedder"] = BagOfWordsEmbedder()  # instead of loading MiniLM
-        self.services.__dict__["judge"] = WordCoverageJudge()  # the bundled judge reads MiniLM's vectors
 
     def clock(self) -> str:
         return self.clock_value or now_iso()
