@@ -59,6 +59,9 @@ def test_speaking_can_be_interrupted(pulse, piper) -> None:
     assert not speaker.speaking and time.monotonic() - started < 1.0
 
 
+MARGIN = 0.05  # similarity; wider than any CPU-to-CPU or streamed-vs-file difference seen
+
+
 def test_answer_played_into_the_sink_is_recorded_scored_like_the_file(pulse, real_services, piper, tmp_path: Path) -> None:
     question = real_services.bank.get("sl-l1-vs-l2")
     wav = write_speech(piper, ANSWER, tmp_path / "answer.wav", lead_silence=0.5)
@@ -75,13 +78,21 @@ def test_answer_played_into_the_sink_is_recorded_scored_like_the_file(pulse, rea
     recorded = {p.point_id: (p.status, p.similarity) for p in attempt.score.points}
     from_file = {p.point_id: (p.status, p.similarity) for p in direct.score.points}
     why = f"recorded: {attempt.transcript.text!r} {recorded}\nfile: {direct.transcript.text!r} {from_file}"
-    # The premise: from the file, no point is near a threshold. If a model change breaks that,
-    # the answer needs rewording; it is not a recorder fault.
+    # What the test is about: the recorded answer is scored like the file. Floats differ from one
+    # CPU to the next and audio through a sound server is not bit-identical, so a point within
+    # MARGIN of a threshold in either run may land on either side; every other point must agree,
+    # and the overall may differ by at most what those borderline points weigh.
+    import jiwer
+
+    assert jiwer.wer(direct.transcript.text.lower(), attempt.transcript.text.lower()) <= 0.15, why
     thresholds = (real_services.scorer.thresholds.hit, real_services.scorer.thresholds.partial)
-    borderline = [k for k, (_, sim) in from_file.items() if any(abs(sim - t) < 0.04 for t in thresholds)]
-    assert not borderline, f"the test answer is borderline on {borderline}: {why}"
-    assert {k: status for k, (status, _) in recorded.items()} == {k: status for k, (status, _) in from_file.items()}, why
-    assert attempt.score.overall == direct.score.overall, why
+    near = {k for run in (recorded, from_file) for k, (_, sim) in run.items()
+            if any(abs(sim - t) < MARGIN for t in thresholds)}
+    settled = {k: status for k, (status, _) in from_file.items() if k not in near}
+    assert {k: status for k, (status, _) in recorded.items() if k not in near} == settled, why
+    weights = {p.point_id: p.weight for p in direct.score.points}
+    bound = 100 * sum(weights[k] for k in near) / sum(weights.values())
+    assert abs(attempt.score.overall - direct.score.overall) <= bound + 0.1, why
     assert "sparse" in attempt.transcript.text.lower()
     assert not list((real_services.settings.audio_dir / ".in-progress").glob("*"))  # nothing left behind
 
