@@ -31,7 +31,8 @@ def test_score_recording_primes_the_transcriber(tmp_path: Path, monkeypatch: pyt
     from tests.fakes import BagOfWordsEmbedder
 
     wav = tmp_path / "a.wav"
-    sf.write(str(wav), np.zeros(16000, dtype=np.float32), 16000)
+    # Sound, not digital silence: silence is refused before the transcriber is asked.
+    sf.write(str(wav), np.random.default_rng(0).normal(0, 0.1, 16000).astype(np.float32), 16000)
     services = Services(settings=Settings(data_dir=tmp_path / "d", recordings_dir=tmp_path / "r"))
     fake = FakeTranscriber(transcript_from_words([("Gradient", 0.1, 0.5), ("descent", 0.5, 0.9), ("steps.", 0.9, 1.0)]))
     services.__dict__["transcriber"] = fake
