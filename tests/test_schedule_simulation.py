@@ -149,6 +149,10 @@ def test_the_whole_current_phase_is_covered_in_its_weeks(simulation) -> None:
         if week <= 12:
             seen_by_phase_end[(week - 1) // 3 + 1] |= {i.question_id for i in items if i.reason == "new"}
     bank = simulation["bank"]
+    # New questions get at most half the day, so a phase with more questions than its 21 days
+    # hold at that share (phase 1, since probability and statistics joined it) is covered as far
+    # as that allows; the rest come up after its weeks.
+    capacity = 21 * (DAILY // 2)
     for phase in range(1, 5):
         in_phase = {q.id for q in bank.questions.values() if q.phase == phase}
-        assert len(seen_by_phase_end[phase]) >= 0.9 * len(in_phase), phase
+        assert len(seen_by_phase_end[phase]) >= 0.9 * min(len(in_phase), capacity), phase
