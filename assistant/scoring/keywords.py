@@ -107,6 +107,7 @@ def normalise_tokens(text: str) -> list[str]:
     return list(_normalise_cached(text))
 
 
+@lru_cache(maxsize=65536)  # called for every keyword word against every span: build each set once
 def _word_forms(word: str) -> frozenset[str]:
     """The forms a keyword word may take in speech: plurals, and -ed/-ing/-er for longer words."""
     if len(word) <= 3 or word.isdigit():
@@ -131,7 +132,7 @@ def _same_word(keyword_word: str, text_word: str) -> bool:
 
 def keyword_matches(keyword: str, tokens: Sequence[str]) -> bool:
     """Does the normalised token list contain the keyword as whole words (in order)?"""
-    parts = normalise_tokens(keyword)
+    parts = _normalise_cached(keyword)
     if not parts:
         return False
     n = len(parts)
