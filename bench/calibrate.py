@@ -18,9 +18,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.scoring.calibration import (  # noqa: E402
-    agreement, answer_scores, load_calibration, point_signals, status_for,
-)
+from assistant.gates.calibration import load_calibration, point_signals  # noqa: E402
+from assistant.scoring.calibration import agreement, answer_scores, status_for  # noqa: E402
 from assistant.services import Services  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent

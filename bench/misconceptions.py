@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.scoring.answer import grade_text  # noqa: E402
-from assistant.scoring.calibration import load_calibration  # noqa: E402
+from assistant.gates.calibration import load_calibration  # noqa: E402
 from assistant.scoring.coverage import CoverageScorer  # noqa: E402
 from assistant.scoring.spans import sentences_from_text  # noqa: E402
 from assistant.services import Services  # noqa: E402

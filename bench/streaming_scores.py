@@ -26,7 +26,7 @@ from streaming import word_error  # noqa: E402  (the same WER as bench/streaming
 
 from assistant.audio.files import ASR_SAMPLE_RATE  # noqa: E402
 from assistant.scoring.answer import grade_transcript  # noqa: E402
-from assistant.scoring.calibration import load_calibration  # noqa: E402
+from assistant.gates.calibration import load_calibration  # noqa: E402
 from assistant.services import Services  # noqa: E402
 from assistant.speech.asr import build_prompt  # noqa: E402
 from assistant.speech.streaming import StreamingTranscriber  # noqa: E402

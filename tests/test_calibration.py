@@ -10,8 +10,9 @@ from collections import defaultdict
 
 import pytest
 
+from assistant.gates.calibration import load_calibration, point_signals
 from assistant.scoring.answer import grade_text
-from assistant.scoring.calibration import agreement, load_calibration, point_signals
+from assistant.scoring.calibration import agreement
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow

@@ -108,16 +108,20 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Machine-readable o
 @bank_app.command("quality")
 def quality(
     topic: list[str] = typer.Option(None, "--topic", "-t", help="Only these topics (repeatable)."),
-    gate: list[str] = typer.Option(None, "--gate", "-g", help="Only these gates (repeatable): own-answer, own-misconceptions, "
-                                   "duplicate-points, duplicate-question, other-topic."),
+    gate: list[str] = typer.Option(None, "--gate", "-g", help="Only these gates (repeatable): time-limit, phase-prerequisites, "
+                                   "keywords, own-answer, own-misconceptions, duplicate-points, duplicate-question, "
+                                   "answer-similarity, other-topic."),
 ) -> None:
-    """Content gates on the real scorer: own answer >= 80, other topics <= 30, no near-duplicates."""
-    from assistant.bank.quality import GATES, check_bank
+    """Content gates: time limits, prerequisites, keywords; on the real scorer: own answer >= 80,
+    other topics <= 30, no near-duplicates."""
+    from assistant.gates import GATES, SCORED_GATES, check_bank
 
     svc = services()
     _warn_problems(svc.bank)
+    gates = tuple(gate or GATES)
+    scorer = svc.scorer if set(gates) & set(SCORED_GATES) else None
     try:
-        issues = check_bank(svc.scorer, svc.bank, topic or None, gate or GATES)
+        issues = check_bank(scorer, svc.bank, topic or None, gates, cache_dir=svc.settings.cache_dir)
     except ValueError as exc:
         fail(str(exc))
     for issue in issues:

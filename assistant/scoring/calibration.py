@@ -1,31 +1,20 @@
-"""The labelled calibration set (tests/data/calibration/) and how well thresholds agree with it.
+"""How well coverage thresholds agree with the labelled calibration set.
 
-Used by bench/calibrate.py to choose thresholds and by tests to guard them.
+Pure arithmetic on per-(answer, point) evidence: loading the labelled set and collecting that
+evidence against the bank's rubrics is in assistant/gates/calibration.py, so scoring knows no
+bank. Used by bench/calibrate.py to choose thresholds and by tests to guard them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-from ruamel.yaml import YAML
 
-from assistant.bank import Bank
-from assistant.domain import PointStatus, Question
-from assistant.scoring.coverage import CoverageScorer, keyword_fraction
-from assistant.scoring.spans import sentences_from_text, with_neighbour_pairs
+from assistant.domain import PointStatus
 
 LABEL_VALUE = {"hit": 1.0, "partial": 0.5, "miss": 0.0}
-
-
-@dataclass(frozen=True)
-class LabelledAnswer:
-    question_id: str
-    kind: str
-    answer: str
-    labels: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -38,29 +27,6 @@ class PointSignal:
     cosine: float
     keyword_fraction: float
     label: str
-
-
-def load_calibration(directory: Path) -> list[LabelledAnswer]:
-    yaml = YAML(typ="safe")
-    answers: list[LabelledAnswer] = []
-    for path in sorted(directory.glob("*.yaml")):
-        for row in yaml.load(path.read_text(encoding="utf-8")) or []:
-            answers.append(LabelledAnswer(row["question"], row["kind"], row["answer"], dict(row["labels"])))
-    return answers
-
-
-def point_signals(scorer: CoverageScorer, bank: Bank, answers: list[LabelledAnswer]) -> list[PointSignal]:
-    signals: list[PointSignal] = []
-    for index, item in enumerate(answers):
-        question: Question = bank.get(item.question_id)
-        assert question.rubric is not None
-        spans = with_neighbour_pairs(sentences_from_text(item.answer))
-        span_vectors = scorer.embedder.encode([s.text for s in spans]) if spans else None
-        for point in question.rubric.points:
-            cosine = 0.0 if span_vectors is None else scorer.point_similarities(point.variants, span_vectors)[0]
-            signals.append(PointSignal(index, point.id, point.weight, cosine,
-                                       keyword_fraction(point.keywords, item.answer), item.labels[point.id]))
-    return signals
 
 
 @dataclass(frozen=True)
