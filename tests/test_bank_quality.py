@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.bank import load_bank
@@ -14,7 +15,7 @@ from assistant.domain import Question, Rubric, RubricPoint
 from assistant.gates import MODEL_FREE_GATES, SCORED_GATES, check_bank
 from assistant.gates import content
 from assistant.gates.embedding_cache import DiskCachedEmbedder
-from assistant.gates.scored import similar_answers
+from assistant.gates.scored import cross_scores, similar_answers
 from assistant.scoring.coverage import CoverageScorer
 from tests.conftest import REPO
 from tests.fakes import BagOfWordsEmbedder
@@ -98,13 +99,23 @@ def test_keyword_gate_rejects_generic_stem_and_single_letter_keywords() -> None:
     assert not any("'gradient'" in d for d in details), details
 
 
-def test_answer_similarity_flags_near_duplicates_across_topics_only() -> None:
-    text = "The gradient of the loss is X transpose times p minus y. Setting it to zero has no closed form."
-    a, b = _question("a", "one", text), _question("b", "two", text)
-    c, d = _question("c", "one", text), _question("d", "two", "Bagging averages bootstrap models to cut variance.")
+def test_answer_similarity_flags_answers_that_cover_each_others_rubrics_across_topics() -> None:
+    a, b, c, d = (_question("a", "one", "x"), _question("b", "two", "x"), _question("c", "one", "x"),
+                  _question("d", "two", "x"))
+    # matrix[i, j]: answer j on question i's rubric. a~b cover each other, a~c too but share a
+    # topic, and d's answer covers a's rubric without a's covering d's (an advanced question
+    # restating basics: not a duplicate).
+    matrix = np.array([[100, 80, 90, 95], [70, 100, 0, 0], [90, 0, 100, 0], [10, 0, 0, 100]], dtype=float)
+    flagged = [(i.question_id, i.detail.split("'")[0]) for i in similar_answers([a, b, c, d], [a, b, c, d], matrix)]
+    assert flagged == [("a", "b"), ("b", "a")]
+
+
+def test_cross_scores_find_an_answer_on_its_own_rubric_and_not_on_another() -> None:
     scorer = CoverageScorer(BagOfWordsEmbedder())
-    flagged = [(i.question_id, i.detail.split()[6]) for i in similar_answers(scorer, [a, c, d], [a, b, c, d])]
-    assert flagged == [("a", "b's"), ("c", "b's")]  # a~c share a topic, d is different
+    own = _question("own", "t", "Gradient descent moves against the gradient. We step opposite the gradient.")
+    other = _question("other", "u", "Bagging averages bootstrap models. Random forests decorrelate the trees.")
+    matrix = cross_scores(scorer, [own, other], [own.model_answer, other.model_answer])
+    assert matrix[0, 0] == 100 and matrix[0, 1] == 0
 
 
 def test_gate_embeddings_are_kept_on_disk(tmp_path: Path) -> None:

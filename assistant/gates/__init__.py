@@ -40,6 +40,13 @@ def check_bank(scorer, bank, topics: Iterable[str] | None = None, gates: Iterabl
     checked = [q for q in bank.questions.values() if wanted is None or q.topic in wanted]
     everything = list(bank.questions.values())
     by_id = dict(bank.questions)
+    matrix: list = []
+
+    def cross():  # every model answer on every rubric, once for both gates that need it
+        if not matrix:
+            matrix.append(scored.cross_scores(scorer, everything, [q.model_answer for q in everything]))
+        return matrix[0]
+
     run: dict[str, Callable[[], list[QualityIssue]]] = {
         "time-limit": lambda: content.time_limits(checked),
         "phase-prerequisites": lambda: content.phase_prerequisites(checked, by_id),
@@ -48,8 +55,8 @@ def check_bank(scorer, bank, topics: Iterable[str] | None = None, gates: Iterabl
         "own-misconceptions": lambda: scored.own_misconceptions(scorer, checked),
         "duplicate-points": lambda: scored.duplicate_points(scorer, checked),
         "duplicate-question": lambda: scored.duplicate_questions(scorer, checked, everything),
-        "answer-similarity": lambda: scored.similar_answers(scorer, checked, everything),
-        "other-topic": lambda: scored.other_topic_answers(scorer, checked, everything),
+        "answer-similarity": lambda: scored.similar_answers(checked, everything, cross()),
+        "other-topic": lambda: scored.other_topic_answers(checked, everything, cross()),
     }
     with cached_embeddings(scorer, cache_dir / "gate-embeddings" if cache_dir and scorer is not None else None):
         return [issue for gate in GATES if gate in gates for issue in run[gate]()]

@@ -8,8 +8,8 @@
   Scored for ~260 x 260 pairs at once with the scorer's embedding rule (cosine blended with the
   point's keywords in the same span); a judge, when the scorer has one, is too slow for that;
 - duplicate-question: no two prompts have embedding cosine above 0.9;
-- answer-similarity: no two model answers from different topics are above 0.9 (mean of their
-  sentence embeddings): near-duplicates hide behind differently worded prompts;
+- answer-similarity: no two model answers from different topics each score 65 or more on the
+  other's rubric: near-duplicates hide behind differently worded prompts;
 - duplicate-points: within a question, no two rubric points have cosine above 0.85.
 
 Own-answer and own-misconceptions use the scorer as it is configured, judge included.
@@ -38,10 +38,13 @@ KNOWN_OVERLAPS = {
 }
 DUPLICATE_QUESTION_COSINE = 0.9
 DUPLICATE_POINT_COSINE = 0.85
-# Measured on MiniLM, mean of sentence embeddings: the six cross-topic near-duplicate pairs of
-# issue 15 (e.g. sl-logistic-gradient ~ math-logistic-margin-gradient) sat at 0.90-0.96; after
-# they were rewritten to ask different things the highest cross-topic pair is below 0.9.
-DUPLICATE_ANSWER_COSINE = 0.9
+# Two model answers of different topics, each scoring at least this on the other's rubric, are
+# near-duplicates. Measured (embedding rule): the cross-topic pairs of issue 15 stood at 88/89
+# (sl-normal-equation ~ math-ridge-closed-form), 82/88, 72/75 (sl-precision-recall-f1 ~
+# nlp-macro-micro-f1), 71/76, 65/68; after rewriting, those are at most 45/56, and the next pairs,
+# which ask different things (PCA by Lagrangian vs by SVD), at most 61. Embedding whole answers
+# did not separate them: unrelated same-field answers sit as close (0.8+) as the duplicates.
+DUPLICATE_ANSWER_SCORE = 65.0
 
 
 def own_answers(scorer, questions: list[Question]) -> list[QualityIssue]:
@@ -65,14 +68,15 @@ def own_misconceptions(scorer, questions: list[Question]) -> list[QualityIssue]:
     return issues
 
 
-def other_topic_answers(scorer, questions: list[Question], everything: list[Question]) -> list[QualityIssue]:
-    answers = everything
-    matrix = cross_scores(scorer, questions, [a.model_answer for a in answers])
+def other_topic_answers(questions: list[Question], everything: list[Question], matrix: np.ndarray) -> list[QualityIssue]:
+    """`matrix[i, j]`: model answer j scored on question i's rubric, over `everything`."""
+    index = {q.id: i for i, q in enumerate(everything)}
     issues = []
-    for row, q in zip(matrix, questions):
+    for q in questions:
         if q.id in KNOWN_OVERLAPS:
             continue
-        scored = sorted(((float(s), a.id) for s, a in zip(row, answers) if a.topic != q.topic), reverse=True)
+        row = matrix[index[q.id]]
+        scored = sorted(((float(s), a.id) for s, a in zip(row, everything) if a.topic != q.topic), reverse=True)
         above = [(s, i) for s, i in scored if s > OTHER_TOPIC_MAX]
         if scored and len(above) > (1 - OTHER_TOPIC_SHARE) * len(scored):
             worst = ", ".join(f"{i} {s:.0f}" for s, i in above[:5])
@@ -80,6 +84,23 @@ def other_topic_answers(scorer, questions: list[Question], everything: list[Ques
                 q.id, "other-topic",
                 f"{len(above)} of {len(scored)} other-topic model answers score > {OTHER_TOPIC_MAX:.0f} (worst: {worst})",
             ))
+    return issues
+
+
+def similar_answers(questions: list[Question], everything: list[Question], matrix: np.ndarray) -> list[QualityIssue]:
+    """Two questions of different topics whose model answers each cover most of the other's rubric
+    ask the same thing, however differently their prompts are worded."""
+    index = {q.id: i for i, q in enumerate(everything)}
+    issues = []
+    for q in questions:
+        i = index[q.id]
+        for j, other in enumerate(everything):
+            mutual = min(matrix[i, j], matrix[j, i])
+            if other.topic != q.topic and mutual >= DUPLICATE_ANSWER_SCORE:
+                issues.append(QualityIssue(
+                    q.id, "answer-similarity",
+                    f"{other.id}'s model answer scores {matrix[i, j]:.0f} on this rubric and this one {matrix[j, i]:.0f} on its "
+                    f"({other.topic}): make each ask something the other does not, or merge them"))
     return issues
 
 
@@ -144,33 +165,6 @@ def duplicate_questions(scorer, questions: list[Question], everything: list[Ques
             other = everything[int(j)]
             if other.id != q.id and sims[j] > DUPLICATE_QUESTION_COSINE:
                 issues.append(QualityIssue(q.id, "duplicate-question", f"prompt is {sims[j]:.2f} similar to {other.id}"))
-    return issues
-
-
-def answer_vectors(scorer, questions: list[Question]) -> np.ndarray:
-    """One unit vector per model answer: the mean of its sentence embeddings (a whole answer is
-    longer than MiniLM reads, so embedding it at once would compare only the openings)."""
-    sentences = [[s.text for s in sentences_from_text(q.model_answer)] or [q.model_answer] for q in questions]
-    flat = scorer.embedder.encode([s for group in sentences for s in group])
-    bounds = np.cumsum([0] + [len(group) for group in sentences])
-    means = np.stack([flat[a:b].mean(axis=0) for a, b in zip(bounds[:-1], bounds[1:])])
-    return means / np.linalg.norm(means, axis=1, keepdims=True)
-
-
-def similar_answers(scorer, questions: list[Question], everything: list[Question]) -> list[QualityIssue]:
-    vectors = answer_vectors(scorer, everything)
-    index = {q.id: i for i, q in enumerate(everything)}
-    issues = []
-    for q in questions:
-        sims = vectors @ vectors[index[q.id]]
-        for j in np.argsort(-sims):
-            other = everything[int(j)]
-            if sims[j] <= DUPLICATE_ANSWER_COSINE:
-                break
-            if other.topic != q.topic:
-                issues.append(QualityIssue(q.id, "answer-similarity",
-                                           f"model answer is {sims[j]:.2f} similar to {other.id}'s ({other.topic}): "
-                                           "make each ask something the other does not, or merge them"))
     return issues
 
 
