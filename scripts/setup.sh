@@ -24,6 +24,27 @@ install_debian_packages() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# llama.cpp compiles with -march=native by default, and pip caches that wheel by the source's hash
+# alone: a wheel built on a CPU with AVX-512 then dies with "Illegal instruction" on one without
+# (CI did). So Viva builds it once per version for x86-64-v3 (AVX2, FMA, F16C: every x86 CPU since
+# 2013-15) without pip's cache, keeps it under a name that says so, and installs that file.
+LLAMA_CPP_CMAKE_ARGS="-DGGML_NATIVE=OFF"
+install_portable_llama_cpp() {
+    local version flags_key wheels
+    version=$(sed -n 's/.*"llama-cpp-python==\([0-9.]*\)".*/\1/p' pyproject.toml)
+    flags_key=$(echo "$LLAMA_CPP_CMAKE_ARGS" | sha256sum | cut -c1-8)
+    wheels="${XDG_CACHE_HOME:-$HOME/.cache}/viva/wheels/llama-cpp-python-$version-portable-$flags_key"
+    if ! ls "$wheels"/llama_cpp_python-*.whl >/dev/null 2>&1; then
+        echo "setup: building llama.cpp $version for any AVX2 CPU (once; ~16 min on two idle cores)"
+        mkdir -p "$wheels.partial"
+        CMAKE_ARGS="$LLAMA_CPP_CMAKE_ARGS" \
+            .venv/bin/python -m pip wheel -q --no-cache-dir --no-deps -w "$wheels.partial" \
+            "llama-cpp-python==$version"
+        rm -rf "$wheels" && mv "$wheels.partial" "$wheels"   # only a finished build is ever reused
+    fi
+    .venv/bin/python -m pip install -q -c constraints.txt --force-reinstall "$wheels"/llama_cpp_python-*.whl
+}
+
 install_python_packages() {
     local python="${PYTHON:-python3}"
     "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
@@ -31,7 +52,7 @@ install_python_packages() {
     [ -x .venv/bin/python ] || "$python" -m venv .venv
     # Re-install only when the declared dependencies change.
     local stamp=.venv/.viva-setup-stamp want
-    want=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
+    want=$( (cat pyproject.toml constraints.txt; echo "$LLAMA_CPP_CMAKE_ARGS") | sha256sum | cut -d' ' -f1)
     if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
         echo "setup: installing Python packages into .venv (first time: a few minutes)"
         .venv/bin/python -m pip install -q --upgrade pip
@@ -40,7 +61,7 @@ install_python_packages() {
         # the wheel, so later set-ups take seconds). VIVA_SKIP_LLAMA_CPP=1 skips it: the critique
         # then runs on transformers.
         local extras="dev,llm"
-        [ "${VIVA_SKIP_LLAMA_CPP:-0}" = "1" ] && extras="dev"
+        if [ "${VIVA_SKIP_LLAMA_CPP:-0}" = "1" ]; then extras="dev"; else install_portable_llama_cpp; fi
         CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" \
             .venv/bin/python -m pip install -q -c constraints.txt -e ".[$extras]"
         echo "$want" > "$stamp"

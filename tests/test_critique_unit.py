@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pytest
+
 from assistant.critique.check import checked_critique, parse_reply, rubric_critique
 from assistant.critique.critic import Critic
 from assistant.critique.models import ModelUnavailable
@@ -114,3 +116,30 @@ def test_copies_of_the_worked_example_are_rejected() -> None:
     critique = checked_critique(reply, QUESTION, SCORE, TRANSCRIPT, "fake")
     assert "learning rate" not in critique.coaching.lower() and "decomposition" in critique.coaching
     assert critique.follow_up == "How do learning curves show high variance?"
+
+
+def test_a_cpu_without_avx2_is_named_before_llama_cpp_could_die_of_sigill(tmp_path, monkeypatch):
+    import platform
+
+    from assistant.critique import engines
+
+    monkeypatch.setattr(platform, "machine", lambda: "x86_64")
+    old_cpu = tmp_path / "cpuinfo"
+    old_cpu.write_text("processor\t: 0\nflags\t\t: fpu sse sse2 sse4_2 avx\n")
+    assert engines.missing_cpu_features(old_cpu) == {"avx2", "fma", "f16c"}
+    new_cpu = tmp_path / "cpuinfo-new"
+    new_cpu.write_text("flags\t\t: fpu sse4_2 avx avx2 fma f16c avx512f\n")
+    assert engines.missing_cpu_features(new_cpu) == frozenset()
+
+    monkeypatch.setattr(engines, "missing_cpu_features", lambda: frozenset({"avx2"}))
+    with pytest.raises(ModelUnavailable, match="lacks avx2.*transformers"):
+        engines.LlamaCppLLM(tmp_path / "model.gguf").load()
+
+
+def test_auto_picks_transformers_where_the_llama_cpp_build_cannot_run(tmp_path, monkeypatch):
+    from assistant.config import Settings
+    from assistant.critique import critic, engines
+
+    monkeypatch.setattr(engines, "missing_cpu_features", lambda: frozenset({"avx2"}))
+    settings = Settings(llm_engine="auto", llm_model=str(tmp_path / "model.gguf"), cache_dir=tmp_path)
+    assert isinstance(critic.make_llm(settings), engines.TransformersLLM)

@@ -69,11 +69,12 @@ def make_llm(settings: Settings) -> LLM | None:
 
     engine = settings.llm_engine
     if engine == "auto":
-        # llama.cpp when it is installed (it builds from source), else transformers: both run
-        # the same GGUF; bench/critique.py compares them.
+        # llama.cpp when it is installed (it builds from source) and this CPU runs its build, else
+        # transformers: both run the same GGUF; bench/critique.py compares them.
         import importlib.util
 
-        engine = "llama-cpp" if importlib.util.find_spec("llama_cpp") else "transformers"
+        usable = importlib.util.find_spec("llama_cpp") is not None and not engines.missing_cpu_features()
+        engine = "llama-cpp" if usable else "transformers"
     if engine == "none":
         return None
     if engine == "openai":

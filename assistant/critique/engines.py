@@ -29,6 +29,27 @@ class LLM(Protocol):
         ...
 
 
+# scripts/setup.sh builds llama.cpp for x86-64-v3; on an older x86 CPU its first matrix product
+# would kill the whole process with SIGILL, which no except clause can catch. So check first.
+LLAMA_CPP_X86_FLAGS = frozenset({"avx", "avx2", "fma", "f16c"})
+
+
+def missing_cpu_features(cpuinfo: Path = Path("/proc/cpuinfo")) -> frozenset[str]:
+    """The x86 features the portable llama.cpp build needs that this CPU lacks (none off x86)."""
+    import platform
+
+    if platform.machine().lower() not in {"x86_64", "amd64"}:
+        return frozenset()
+    try:
+        text = cpuinfo.read_text(errors="replace")
+    except OSError:
+        return frozenset()  # not Linux: trust the build
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return LLAMA_CPP_X86_FLAGS - set(line.partition(":")[2].split())
+    return frozenset()
+
+
 class LlamaCppLLM:
     """llama-cpp-python: loads a GGUF in about a second and reuses the KV cache of the previous
     prompt's common prefix, so the fixed system + example part is evaluated once per process."""
@@ -45,6 +66,11 @@ class LlamaCppLLM:
         with self._lock:
             if self._llama is not None:
                 return
+            missing = missing_cpu_features()
+            if missing:
+                raise ModelUnavailable(
+                    f"this CPU lacks {', '.join(sorted(missing))}, which the llama.cpp build needs; "
+                    "set llm_engine = \"transformers\" (the same model, slower)")
             try:
                 from llama_cpp import Llama
             except ImportError as exc:
