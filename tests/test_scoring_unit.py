@@ -137,3 +137,13 @@ def test_a_negated_misconception_is_not_flagged() -> None:
     answer = "It is a myth that gradient descent always reaches the global minimum; that only holds for convex losses."
     score = scorer().score(RUBRIC, sentences_from_text(answer))
     assert score.misconceptions == ()
+
+
+def test_evidence_joins_whispers_hyphenated_word_pieces() -> None:
+    from assistant.scoring.spans import sentences_from_transcript
+
+    words = [("Explain", 0.0, 0.3), ("the", 0.3, 0.4), ("bias", 0.4, 0.7), ("-variance", 0.7, 1.2),
+             ("trade", 1.2, 1.5), ("-off", 1.5, 1.7), ("-", 1.7, 1.8), ("briefly.", 1.8, 2.3)]
+    spans = sentences_from_transcript(transcript_from_words(words))
+    assert spans[0].text == "Explain the bias-variance trade-off - briefly."
+    assert (spans[0].start, spans[0].end) == (0.0, 2.3)

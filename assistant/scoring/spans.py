@@ -32,6 +32,16 @@ def sentences_from_text(text: str) -> list[Span]:
     return [Span(chunk) for piece in pieces for chunk in _chunk_words(piece.split())]
 
 
+def join_words(texts: list[str]) -> str:
+    """Whisper's words as text: a hyphenated piece ("-variance", "-off") is part of the word
+    before it, so evidence reads "bias-variance trade-off", not "bias -variance trade -off"."""
+    joined = ""
+    for text in texts:
+        attached = joined and len(text) > 1 and text[0] == "-" and text[1].isalnum() and joined[-1].isalnum()
+        joined += text if attached or not joined else " " + text
+    return joined
+
+
 def sentences_from_transcript(transcript: Transcript) -> list[Span]:
     words = transcript.words[:MAX_ANSWER_WORDS]
     if not words:
@@ -41,10 +51,10 @@ def sentences_from_transcript(transcript: Transcript) -> list[Span]:
     for word in words:
         current.append(word)
         if _SENTENCE_END.search(word.text) or len(current) >= MAX_SPAN_WORDS:
-            spans.append(Span(" ".join(w.text for w in current), current[0].start, current[-1].end))
+            spans.append(Span(join_words([w.text for w in current]), current[0].start, current[-1].end))
             current = []
     if current:
-        spans.append(Span(" ".join(w.text for w in current), current[0].start, current[-1].end))
+        spans.append(Span(join_words([w.text for w in current]), current[0].start, current[-1].end))
     return spans
 
 
