@@ -49,3 +49,33 @@ def test_full_answer_is_not_told_it_missed_points(real_services, critic) -> None
     blame = re.compile(r"\b(missed|didn't (mention|cover)|did not (mention|cover)|forgot|left out)\b", re.I)
     assert not blame.search(critique.coaching), critique
     assert critique.follow_up.endswith("?")
+
+
+def test_viva_critique_rewrites_a_saved_attempts_critique_with_the_engine_and_model_asked(real_services, monkeypatch) -> None:
+    import importlib.util
+    from dataclasses import replace
+    from datetime import date
+
+    from typer.testing import CliRunner
+
+    from assistant.cli import answers, app
+    from assistant.critique.models import assemble_bundled_gguf
+    from assistant.services import Services
+    from tests.study_fakes import scripted_attempt
+
+    question = real_services.bank.get("sl-bias-variance")
+    attempt = replace(scripted_attempt(question, date(2026, 1, 5), 0.5), transcript=spoken(PARTIAL),
+                      score=grade_text(real_services.scorer, question, PARTIAL))
+    saved = real_services.store.save(attempt)
+    # A fresh Services per command, as the CLI has: the shared one's settings stay as they are.
+    monkeypatch.setattr(answers, "services", lambda engine=None: Services(settings=real_services.settings))
+    gguf = assemble_bundled_gguf(real_services.settings.cache_dir)
+    engine = "llama-cpp" if importlib.util.find_spec("llama_cpp") else "transformers"
+    result = CliRunner().invoke(app, ["critique", str(saved.id), "--engine", engine, "--model", str(gguf)])
+    assert result.exit_code == 0, result.output
+    stored = real_services.store.get(saved.id).critique
+    assert stored is not None and gguf.name in stored.model and stored.follow_up.endswith("?")
+    assert stored.coaching in result.output
+
+    missing = CliRunner().invoke(app, ["critique", str(saved.id), "--model", "/no/such/model.gguf"])
+    assert missing.exit_code == 2 and "no such file" in missing.output

@@ -112,12 +112,30 @@ def _save(svc, attempt, audio: Path):  # -> (Attempt, why it was not saved or No
         return attempt, str(exc) or type(exc).__name__
 
 
+class LlmEngine(str, Enum):
+    auto = "auto"
+    llama_cpp = "llama-cpp"
+    transformers = "transformers"
+    openai = "openai"
+
+
 @app.command("critique")
-def critique_attempt(attempt_id: int = typer.Argument(..., help="Attempt id (see `viva history`).")) -> None:
-    """Write (or rewrite) the LLM critique of a saved attempt, and save it."""
+def critique_attempt(
+    attempt_id: int = typer.Argument(..., help="Attempt id (see `viva history`)."),
+    engine: LlmEngine | None = typer.Option(None, "--engine", help="Critique engine for this run (default from config)."),
+    model: str | None = typer.Option(None, "--model", help="GGUF file, model directory, or server model name for this run."),
+) -> None:
+    """Write (or rewrite) the LLM critique of a saved attempt, and save it. With --engine or
+    --model, compare another model on the same attempt: its critique replaces the saved one."""
     from assistant.practice import add_critique
 
     svc = services()
+    if engine is not None or model is not None:
+        if model is not None and engine is not LlmEngine.openai and not Path(model).expanduser().exists():
+            fail(f"--model {model}: no such file or directory")
+        svc.settings = svc.settings.model_copy(update={k: v for k, v in
+                                                       {"llm_engine": engine.value if engine else None,
+                                                        "llm_model": model}.items() if v is not None})
     attempt, q = stored_attempt(svc, attempt_id)
     svc.store.ensure_writable()  # before the minute of generating: a critique that cannot be saved is lost
     typer.secho(q.prompt, bold=True)

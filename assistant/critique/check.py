@@ -1,8 +1,9 @@
 """Parse the model's reply and hold it to the rubric result.
 
 Both small models tried here often ignored the format, and small models happily praise a point
-that was missed or quote words nobody said. Each such sentence is removed (and noted); whatever
-is missing or unusable is filled from the rubric, deterministically.
+that was missed, quote words nobody said, or state facts of their own (grounding.py). Each such
+sentence is removed (and noted); whatever is missing or unusable is filled from the rubric,
+deterministically, and only then is the critique marked as partly the rubric's ("llm+rubric").
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.critique.grounding import FactSource, content_keys, facts_for, unsupported
 from assistant.critique.prompt import EXAMPLE_ASSISTANT
 from assistant.domain import Critique, PointResult, PointStatus, Question, Score
 
@@ -71,9 +73,10 @@ def copies_example(sentence: str) -> bool:
     return bool(_ngrams(sentence) & _EXAMPLE_NGRAMS)
 
 
-def check_sentences(text: str, score: Score, transcript: str, keywords: dict[str, tuple[str, ...]]) -> tuple[str, list[str]]:
-    """Drop sentences that contradict the rubric result, invent quotes or copy the worked
-    example; returns (text, notes)."""
+def check_sentences(text: str, score: Score, transcript: str, keywords: dict[str, tuple[str, ...]],
+                    source: FactSource | None = None) -> tuple[str, list[str]]:
+    """Drop sentences that contradict the rubric result, invent quotes, copy the worked example
+    or state what the bank does not (when given its `source`); returns (text, notes)."""
     missed = [p for p in score.points if p.status is PointStatus.MISS]
     covered = [p for p in score.points if p.status is PointStatus.HIT]
     said = _normal(transcript)
@@ -93,6 +96,10 @@ def check_sentences(text: str, score: Score, transcript: str, keywords: dict[str
         blamed = [p for p in covered if _mentions(sentence, p, keywords)]
         if blamed and _BLAME.search(sentence) and not any(_mentions(sentence, p, keywords) for p in missed):
             notes.append(f"removed a claim that the covered point “{blamed[0].text}” was missed")
+            continue
+        why = unsupported(sentence, source) if source is not None else None
+        if why:
+            notes.append(f"removed a sentence the bank does not support ({why}): “{sentence}”")
             continue
         kept.append(sentence)
     return " ".join(kept), notes
@@ -121,32 +128,63 @@ def rubric_critique(question: Question, score: Score, model: str = "rubric") -> 
     return Critique(coaching, improvement, follow_up, "rubric", model)
 
 
+def follow_up_problem(follow_up: str, question: Question, score: Score, source: FactSource) -> str | None:
+    """Why the model's follow-up is unusable, or None: it must be a question, about the most
+    important gap (when there is one), and state nothing the bank does not."""
+    if not follow_up.endswith("?") or len(follow_up.split()) < 4 or copies_example(follow_up):
+        return "follow-up question missing"
+    gaps = missed_by_importance(score)
+    if gaps:
+        topic = content_keys(" ".join([gaps[0].text, *facts_for(gaps[0].text, question.model_answer)]))
+        if topic and not topic & content_keys(follow_up):
+            return f"follow-up not about the most important gap (“{gaps[0].text}”)"
+    why = unsupported(follow_up, source)
+    return f"follow-up states what the bank does not ({why})" if why else None
+
+
+def _correction_first(coaching: str, score: Score) -> tuple[str, str | None]:
+    """A stated misconception is corrected before anything else; from the bank when the model didn't."""
+    if not score.misconceptions:
+        return coaching, None
+    correction = score.misconceptions[0].correction
+    first = _SENTENCE.split(coaching, maxsplit=1)[0] if coaching else ""
+    wanted = content_keys(correction)
+    if len(wanted & content_keys(first)) >= max(2, 0.3 * len(wanted)):
+        return coaching, None
+    return f"First, a correction: {correction} {coaching}".strip(), "correction of the misconception put first, from the rubric"
+
+
 def checked_critique(reply: str, question: Question, score: Score, transcript: str, model: str) -> Critique:
-    """The model's reply, cleaned against the rubric result, with gaps filled from the rubric."""
+    """The model's reply, cleaned against the rubric result and the bank's facts, with gaps filled
+    from the rubric."""
     parsed = parse_reply(reply)
     keywords = {p.id: p.keywords for p in (question.rubric.points if question.rubric else ())}
-    coaching, notes = check_sentences(parsed.coaching, score, transcript, keywords)
+    source = FactSource.for_question(question, transcript)
+    coaching, notes = check_sentences(parsed.coaching, score, transcript, keywords, source)
     sentences = _SENTENCE.split(coaching) if coaching else []
     if len(sentences) > MAX_COACHING_SENTENCES:  # small models ramble until the token limit
         coaching = " ".join(sentences[:MAX_COACHING_SENTENCES])
         if not coaching.rstrip().endswith((".", "!", "?")):
             coaching = coaching.rstrip() + "."
-    improvement, more = check_sentences(parsed.improvement, score, transcript, keywords)
+    improvement, more = check_sentences(parsed.improvement, score, transcript, keywords, source)
     notes += more
-    follow_up = parsed.follow_up.strip()
     fallback = rubric_critique(question, score, model)
     gaps = [p for p in score.points if p.status is not PointStatus.HIT]
+    filled: list[str] = []
     if len(coaching.split()) < 6:
-        notes.append("coaching missing or unusable: written from the rubric")
+        filled.append("coaching missing or unusable: written from the rubric")
         coaching = fallback.coaching
     elif gaps and not any(_mentions(coaching, p, keywords) for p in gaps):
-        notes.append("coaching did not address any missed point: written from the rubric")
+        filled.append("coaching did not address any missed point: written from the rubric")
         coaching = fallback.coaching
+    coaching, corrected = _correction_first(coaching, score)
+    filled += [corrected] if corrected else []
     if len(improvement.split()) < 3:
-        notes.append("improvement missing: written from the rubric")
+        filled.append("improvement missing: written from the rubric")
         improvement = fallback.improvement
-    if not follow_up.endswith("?") or len(follow_up.split()) < 4 or copies_example(follow_up):
-        notes.append("follow-up question missing: taken from the rubric")
+    follow_up = parsed.follow_up.strip()
+    problem = follow_up_problem(follow_up, question, score, source)
+    if problem:
+        filled.append(f"{problem}: taken from the rubric")
         follow_up = fallback.follow_up
-    source = "llm" if not notes else "llm+rubric"
-    return Critique(coaching, improvement, follow_up, source, model, tuple(notes))
+    return Critique(coaching, improvement, follow_up, "llm+rubric" if filled else "llm", model, tuple(notes + filled))
