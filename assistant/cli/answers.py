@@ -131,7 +131,8 @@ def critique_attempt(
 
     svc = services()
     if engine is not None or model is not None:
-        if model is not None and engine is not LlmEngine.openai and not Path(model).expanduser().exists():
+        on_server = (engine.value if engine else svc.settings.llm_engine) == "openai"  # there --model names a server model
+        if model is not None and not on_server and not Path(model).expanduser().exists():
             fail(f"--model {model}: no such file or directory")
         svc.settings = svc.settings.model_copy(update={k: v for k, v in
                                                        {"llm_engine": engine.value if engine else None,
