@@ -143,3 +143,37 @@ def test_auto_picks_transformers_where_the_llama_cpp_build_cannot_run(tmp_path, 
     monkeypatch.setattr(engines, "missing_cpu_features", lambda: frozenset({"avx2"}))
     settings = Settings(llm_engine="auto", llm_model=str(tmp_path / "model.gguf"), cache_dir=tmp_path)
     assert isinstance(critic.make_llm(settings), engines.TransformersLLM)
+
+
+# Cases found by reading 1.5B critiques by hand (bench/results/critique_hand_labels.md).
+@pytest.mark.parametrize("coaching, note", [
+    # praise in the first clause of a "but" sentence credits the missed point
+    ("You covered the irreducible noise term, but the interviewer wanted the remedies.", "was covered"),
+    ("You also mentioned the decomposition of the error.", "was covered"),
+    # advice to add a covered point is blame in disguise
+    ("Say that a model with high bias is underfitting the data.", "was missed"),
+    ("Then spend one sentence on underfitting and what it looks like.", "was missed"),
+])
+def test_praise_and_blame_are_judged_per_clause(coaching: str, note: str) -> None:
+    reply = (f"COACHING: {coaching} Add the decomposition into bias squared, variance and irreducible noise.\n"
+             "IMPROVE: Open with the decomposition.\nFOLLOW-UP: Which term of the decomposition can no model reduce?")
+    critique = checked_critique(reply, QUESTION, SCORE, TRANSCRIPT, "fake")
+    assert coaching not in critique.coaching
+    assert any(note in n for n in critique.notes)
+
+
+def test_advice_on_a_gap_that_names_a_covered_point_too_is_kept() -> None:
+    reply = ("COACHING: Say how the error decomposes: underfitting is the bias term, and the irreducible noise is "
+             "what no model removes.\nIMPROVE: Open with the decomposition.\n"
+             "FOLLOW-UP: Which term of the decomposition can no model reduce?")
+    critique = checked_critique(reply, QUESTION, SCORE, TRANSCRIPT, "fake")
+    assert critique.source == "llm" and "decomposes" in critique.coaching
+
+
+def test_a_follow_up_that_credits_a_missed_point_is_replaced() -> None:
+    reply = ("COACHING: Add the decomposition into bias squared, variance and irreducible noise.\n"
+             "IMPROVE: Open with the decomposition.\n"
+             "FOLLOW-UP: You mentioned the irreducible noise term; which part of the decomposition can data reduce?")
+    critique = checked_critique(reply, QUESTION, SCORE, TRANSCRIPT, "fake")
+    assert critique.follow_up == QUESTION.follow_ups[0]
+    assert any("follow-up" in n and "was covered" in n for n in critique.notes)

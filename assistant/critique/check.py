@@ -19,10 +19,16 @@ _LABELS = {"coaching": r"coaching", "improvement": r"improve(?:ment)?", "follow_
 _LABEL_LINE = re.compile(r"^\s*[*#\-]*\s*(" + "|".join(_LABELS.values()) + r")\s*[*]*\s*[:\-]\s*[*]*\s*", re.I | re.M)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _QUOTE = re.compile(r"[\"“”]([^\"“”]{4,})[\"“”]")
-_PRAISE = re.compile(r"\b(you (?:covered|explained|mentioned|described|discussed|noted|said|addressed|correctly|clearly|did)"
+_PRAISE = re.compile(r"\b(you (?:also |correctly |clearly |did |have |already )?(?:covered|explained|mentioned|described|"
+                     r"discussed|noted|said|addressed|stated|defined|gave|included|touched on)"
                      r"|well done|good job|nicely|great job|you got)\b", re.I)
-_NEGATION = re.compile(r"\b(not|didn't|did not|never|missed|missing|forgot|left out|without|but|however|lacked?)\b", re.I)
+_NEGATION = re.compile(r"\b(not|didn't|did not|never|missed|missing|forgot|left out|without|lacked?)\b", re.I)
 _BLAME = re.compile(r"\b(missed|didn't (?:mention|cover|explain|say)|did not (?:mention|cover|explain|say)|forgot|left out|omitted|failed to)\b", re.I)
+# Advice to add something is blame in disguise when that something was covered.
+_ADVICE = re.compile(r"^(?:(?:then|also|next time|first|now|finally),?\s+)?(?:say|explain|mention|add|state|describe|"
+                     r"spend (?:one|a) sentence on|talk about|cover|the interviewer wanted)\b", re.I)
+# Praise and blame are judged per clause: "You covered X, but Y" credits X whatever Y says.
+_CLAUSE = re.compile(r"\s*(?:[,;:]\s*|\s+)(?:but|however|whereas|though|yet)\b[,]?\s*|\s*;\s*", re.I)
 
 
 MAX_COACHING_SENTENCES = 4
@@ -77,8 +83,6 @@ def check_sentences(text: str, score: Score, transcript: str, keywords: dict[str
                     source: FactSource | None = None) -> tuple[str, list[str]]:
     """Drop sentences that contradict the rubric result, invent quotes, copy the worked example
     or state what the bank does not (when given its `source`); returns (text, notes)."""
-    missed = [p for p in score.points if p.status is PointStatus.MISS]
-    covered = [p for p in score.points if p.status is PointStatus.HIT]
     said = _normal(transcript)
     kept, notes = [], []
     for sentence in _SENTENCE.split(text.strip()) if text.strip() else []:
@@ -89,13 +93,9 @@ def check_sentences(text: str, score: Score, transcript: str, keywords: dict[str
         if invented:
             notes.append(f"removed a quote the candidate never said: “{invented[0]}”")
             continue
-        praised = [p for p in missed if _mentions(sentence, p, keywords)]
-        if praised and _PRAISE.search(sentence) and not _NEGATION.search(sentence):
-            notes.append(f"removed a claim that the missed point “{praised[0].text}” was covered")
-            continue
-        blamed = [p for p in covered if _mentions(sentence, p, keywords)]
-        if blamed and _BLAME.search(sentence) and not any(_mentions(sentence, p, keywords) for p in missed):
-            notes.append(f"removed a claim that the covered point “{blamed[0].text}” was missed")
+        wrong = misjudged(sentence, score, keywords)
+        if wrong:
+            notes.append(wrong)
             continue
         why = unsupported(sentence, source) if source is not None else None
         if why:
@@ -103,6 +103,24 @@ def check_sentences(text: str, score: Score, transcript: str, keywords: dict[str
             continue
         kept.append(sentence)
     return " ".join(kept), notes
+
+
+def misjudged(sentence: str, score: Score, keywords: dict[str, tuple[str, ...]]) -> str | None:
+    """Why the sentence contradicts the measured coverage, or None. Per clause: one that praises
+    a point the scorer marked missed, or that blames or asks for a point it marked covered (and
+    names no gap beside it)."""
+    missed = [p for p in score.points if p.status is PointStatus.MISS]
+    covered = [p for p in score.points if p.status is PointStatus.HIT]
+    gaps = [p for p in score.points if p.status is not PointStatus.HIT]
+    for clause in _CLAUSE.split(sentence):
+        named_covered = [p for p in covered if _mentions(clause, p, keywords)]
+        praised = [p for p in missed if _mentions(clause, p, keywords)]
+        if praised and _PRAISE.search(clause) and not _NEGATION.search(clause):
+            return f"removed a claim that the missed point “{praised[0].text}” was covered"
+        blames = _BLAME.search(clause) or _ADVICE.search(clause)
+        if named_covered and blames and not any(_mentions(clause, p, keywords) for p in gaps):
+            return f"removed a claim that the covered point “{named_covered[0].text}” was missed"
+    return None
 
 
 def missed_by_importance(score: Score) -> list[PointResult]:
@@ -133,6 +151,10 @@ def follow_up_problem(follow_up: str, question: Question, score: Score, source: 
     important gap (when there is one), and state nothing the bank does not."""
     if not follow_up.endswith("?") or len(follow_up.split()) < 4 or copies_example(follow_up):
         return "follow-up question missing"
+    keywords = {p.id: p.keywords for p in (question.rubric.points if question.rubric else ())}
+    wrong = misjudged(follow_up, score, keywords)
+    if wrong:
+        return f"follow-up {wrong.removeprefix('removed ')}"
     gaps = missed_by_importance(score)
     if gaps:
         topic = content_keys(" ".join([gaps[0].text, *facts_for(gaps[0].text, question.model_answer)]))
