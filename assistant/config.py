@@ -144,7 +144,22 @@ class Settings(BaseSettings):
 
     llm_model: str | None = None
     """llama-cpp: a .gguf file; transformers: a model directory or .gguf; openai: the server's model
-    name. Empty: the bundled Qwen2.5-Coder-0.5B-Instruct."""
+    name. Empty: the bundled model named by llm_bundled."""
+
+    llm_bundled: Literal["qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b"] = "qwen2.5-coder-1.5b"
+    """Which bundled model to use when llm_model is empty: the 1.5B (1.1 GB; better critiques, and
+    the point check needs it) or the 0.5B (490 MB; about twice as fast, no point check)."""
+
+    point_check: Literal["auto", "on", "off"] = "auto"
+    """Re-read every point the embeddings credited with the LLM and withdraw credit it does not
+    confirm (a few seconds per answer). auto: on with the bundled 1.5B model under llama.cpp;
+    on: with any llama.cpp model (set its thresholds); off: embeddings alone."""
+
+    point_check_keep: float = Field(default=0.50, ge=0.0, le=1.0)
+    """The model's probability of "yes, the answer states it" at or above which credit stands."""
+
+    point_check_drop: float = Field(default=0.35, ge=0.0, le=1.0)
+    """Below this probability the credit is withdrawn; between drop and keep it counts as partly."""
 
     llm_base_url: str | None = None
     """OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1 (Ollama)."""

@@ -146,6 +146,11 @@ class PointResult:
     status: PointStatus
     similarity: float
     evidence: Evidence | None
+    # The second reading (scoring/verify.py) did not confirm the credit the embedding stage gave
+    # (withdrawn, or a hit lowered to partly covered).
+    withdrawn: bool = False
+    # The re-reading model's probability that the answer states the point; None when not re-read.
+    confirmed: float | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +184,8 @@ class Score:
     misconceptions: tuple[MisconceptionHit, ...]
     graded: bool = True
     reason: str = ""
+    # The model that re-read every credited point (scoring/verify.py); empty when none did.
+    checked_by: str = ""
 
     @property
     def missed_critical(self) -> tuple[PointResult, ...]:

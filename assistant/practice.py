@@ -3,6 +3,7 @@ score -> saved attempt; plus recovery of answers a crash interrupted."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +22,8 @@ from assistant.speech.asr import build_prompt
 from assistant.speech.hallucination import made_up_reason
 from assistant.speech.streaming import PartialCallback
 from assistant.store.attempts import file_safe_id, now_iso
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -117,8 +120,22 @@ def _attempt_from_transcript(services: Services, question: Question, transcript:
         delivery = delivery_metrics(transcript, question.time_limit)
     else:
         score, delivery = grade_transcript(services.scorer, question, transcript)
+        score = check_points(services, score, transcript.text)
     return Attempt(question_id=question.id, created_at=created_at or now_iso(), audio_path=audio,
                    transcript=transcript, score=score, delivery=delivery, engine_versions=engine_versions(services))
+
+
+def check_points(services: Services, score: Score, answer: str) -> Score:
+    """The second reading of every credited point (scoring/verify.py), when one is configured. A
+    model that fails here costs the check, never the attempt: the score stays as embeddings gave it."""
+    from assistant.critique.models import ModelUnavailable
+
+    try:
+        checker = services.point_checker
+        return checker.check(score, answer) if checker is not None else score
+    except (ModelUnavailable, RuntimeError, OSError) as exc:
+        logger.warning("point check skipped: %s", exc)
+        return score
 
 
 def spoken_at(metadata: dict) -> str | None:

@@ -63,6 +63,19 @@ class Services:
         return Critic(make_llm(self.settings), max_tokens=self.settings.llm_max_tokens)
 
     @cached_property
+    def point_checker(self):  # -> PointChecker | None
+        """The second reading of credited points (scoring/verify.py), or None where settings or the
+        engine rule it out; it shares the critique's model, loaded once."""
+        from assistant.critique.critic import point_check_model
+
+        model = point_check_model(self.settings, lambda: self.critic.llm)
+        if model is None:
+            return None
+        from assistant.scoring.verify import PointChecker
+
+        return PointChecker(model, keep=self.settings.point_check_keep, drop=self.settings.point_check_drop)
+
+    @cached_property
     def notes(self):  # -> NoteStore
         from assistant.notes import NoteStore
 

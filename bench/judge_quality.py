@@ -48,6 +48,7 @@ from assistant.services import Services  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data" / "false_credit"
 CALIBRATION = REPO / "tests" / "data" / "calibration"
+DEV = Path(__file__).resolve().parent / "data" / "judge_dev"  # for choosing designs; never the headline
 # Both label vocabularies map onto one: stated/hit, partial, absent/miss.
 CANON = {"stated": "hit", "hit": "hit", "partial": "partial", "absent": "miss", "miss": "miss"}
 
@@ -68,7 +69,7 @@ def evaluate(services: Services, rows: list[dict]) -> dict:
     started = time.perf_counter()
     for row in rows:
         question = services.bank.get(row["question"])
-        score = grade_text(services.scorer, question, row["answer"])
+        score = check(services, grade_text(services.scorer, question, row["answer"]), row["answer"])
         for point in score.points:
             if point.point_id not in row["labels"]:
                 unlabelled += 1  # a point added to the bank after the set was labelled
@@ -91,6 +92,15 @@ def evaluate(services: Services, rows: list[dict]) -> dict:
     }
 
 
+def check(services: Services, score, answer: str):
+    """The point check (scoring/verify.py) where this checkout has one and settings enable it."""
+    try:
+        from assistant.practice import check_points
+    except ImportError:  # an older checkout: embeddings alone
+        return score
+    return check_points(services, score, answer)
+
+
 def rates(confusion: Counter) -> dict:
     def share(label: str, statuses: tuple[str, ...]) -> float:
         total = sum(v for (l, _), v in confusion.items() if l == label)
@@ -107,9 +117,11 @@ def rates(confusion: Counter) -> dict:
     }
 
 
-def model_answers(services: Services) -> dict:
-    scores = {q.id: grade_text(services.scorer, q, q.model_answer).overall
-              for q in services.bank.questions.values() if q.rubric is not None and q.source == "built-in"}
+def model_answers(services: Services, every: int = 1) -> dict:
+    questions = sorted((q for q in services.bank.questions.values() if q.rubric is not None and q.source == "built-in"),
+                       key=lambda q: q.id)[::every]
+    scores = {q.id: check(services, grade_text(services.scorer, q, q.model_answer), q.model_answer).overall
+              for q in questions}
     below = sorted((s, i) for i, s in scores.items() if s < 80)
     return {"questions": len(scores), "below_80": len(below), "lowest": [f"{i} {s:.0f}" for s, i in below[:10]],
             "mean": round(sum(scores.values()) / max(len(scores), 1), 1)}
@@ -118,21 +130,27 @@ def model_answers(services: Services) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scorer", choices=["judge", "embedding"], default=None)
+    parser.add_argument("--point-check", choices=["auto", "on", "off"], default=None)
+    parser.add_argument("--sets", default="false_credit,calibration", help="comma-separated: false_credit, calibration, dev")
     parser.add_argument("--skip-model-answers", action="store_true")
+    parser.add_argument("--model-answers-every", type=int, default=1, help="score every n-th question's model answer")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     overrides = {"scorer": args.scorer} if args.scorer else {}
+    if args.point_check:
+        overrides["point_check"] = args.point_check
     try:
         services = Services(load_settings(**overrides))
     except Exception:  # an older checkout has no `scorer` setting: it is the embedding scorer
         services = Services()
+    sets = {"false_credit": DATA, "calibration": CALIBRATION, "dev": DEV}
     report = {
         "scorer": getattr(services.settings, "scorer", "embedding (before the judge)"),
-        "false_credit": evaluate(services, load_rows(DATA)),
-        "calibration": evaluate(services, load_rows(CALIBRATION)),
+        "point_check": getattr(services.settings, "point_check", "none (before the check)"),
+        **{name: evaluate(services, load_rows(sets[name])) for name in args.sets.split(",")},
     }
     if not args.skip_model_answers:
-        report["model_answers"] = model_answers(services)
+        report["model_answers"] = model_answers(services, args.model_answers_every)
     text = json.dumps(report, indent=2)
     print(text)
     if args.json:

@@ -7,7 +7,8 @@ sentences, then trimmed to each length). Streaming on: blocks are fed to the str
 transcriber at --speed times real time, as the recorder would, and the clock starts when the
 last block is in. Streaming off: the whole recording is transcribed after the stop. Both
 include scoring, with the rubric embedded beforehand as the practice session does while the
-user speaks. Also reports the word error between the streamed and the batch transcript.
+user speaks. Also reports the word error between the streamed and the batch transcript, and
+(streaming on) when the score is ready after the point check re-read every credited point.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
 
 from assistant.audio.files import to_asr_input  # noqa: E402
+from assistant.practice import check_points  # noqa: E402
 from assistant.scoring.answer import grade_transcript  # noqa: E402
 from assistant.services import Services  # noqa: E402
 from assistant.speech.asr import build_prompt  # noqa: E402
@@ -75,7 +77,12 @@ def streamed_run(services: Services, question, prompt: str, audio: np.ndarray, r
     transcript = stream.finish()
     transcript_ready = time.perf_counter() - stopped
     score, _ = grade_transcript(services.scorer, question, transcript)
-    return {"latency_s": round(time.perf_counter() - stopped, 2), "transcript_s": round(transcript_ready, 2),
+    scored = time.perf_counter() - stopped
+    checked = check_points(services, score, transcript.text)
+    credited = sum(p.status.value != "miss" for p in score.points)
+    return {"latency_s": round(scored, 2), "transcript_s": round(transcript_ready, 2),
+            "checked_latency_s": round(time.perf_counter() - stopped, 2), "points_checked": credited,
+            "checked_by": checked.checked_by, "checked_score": checked.overall,
             "chunks": len(stream._futures), "chunks_pending_at_stop": pending, "tail_seconds": round(tail, 2),
             "chunks_decoded_again": stream.redecoded,
             "score": score.overall, "text": transcript.text}
@@ -103,6 +110,8 @@ def main() -> None:
     prompt = build_prompt(question, question.rubric.keywords)
     services.transcriber.transcribe(np.zeros(16000, dtype=np.float32))  # load models before timing
     services.scorer.prepare(question.rubric)  # the practice session does this while the user speaks
+    if services.point_checker is not None:  # the model loads while the user speaks, too
+        services.point_checker.confirm("Warm-up.", "Warm-up.")
     rows = []
     for seconds in args.seconds:
         audio, rate = answer_audio(services, question, seconds)
@@ -112,7 +121,9 @@ def main() -> None:
                      "streaming_on": on, "streaming_off": off,
                      "wer_streamed_vs_batch": round(word_error(off["text"], on["text"]), 3)})
         print(f"{seconds:>5.0f} s answer: stop-to-feedback {on['latency_s']:.2f} s streaming on, "
-              f"{off['latency_s']:.2f} s off; WER streamed vs batch {rows[-1]['wer_streamed_vs_batch']:.1%}", flush=True)
+              f"{off['latency_s']:.2f} s off; WER streamed vs batch {rows[-1]['wer_streamed_vs_batch']:.1%}; "
+              f"checked score {on['checked_latency_s']:.2f} s after the stop ({on['points_checked']} points re-read)",
+              flush=True)
     report = {"question": question.id, "cpu_count": os.cpu_count(), "runs": rows}
     print(json.dumps(report, indent=2))
     if args.json:

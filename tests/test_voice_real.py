@@ -60,6 +60,8 @@ def test_speaking_can_be_interrupted(pulse, piper) -> None:
 
 
 MARGIN = 0.05  # similarity; wider than any CPU-to-CPU or streamed-vs-file difference seen
+# The re-reading model's "yes" probability moves more with a word changed by the recognizer.
+CHECK_MARGIN = 0.15
 
 
 def test_answer_played_into_the_sink_is_recorded_scored_like_the_file(pulse, real_services, piper, tmp_path: Path) -> None:
@@ -75,8 +77,8 @@ def test_answer_played_into_the_sink_is_recorded_scored_like_the_file(pulse, rea
     attempt = session.finish()
     assert reason == "silence"
     assert attempt.id is not None and attempt.audio_path.exists() and attempt.score.graded
-    recorded = {p.point_id: (p.status, p.similarity) for p in attempt.score.points}
-    from_file = {p.point_id: (p.status, p.similarity) for p in direct.score.points}
+    recorded = {p.point_id: (p.status, p.similarity, p.confirmed) for p in attempt.score.points}
+    from_file = {p.point_id: (p.status, p.similarity, p.confirmed) for p in direct.score.points}
     why = f"recorded: {attempt.transcript.text!r} {recorded}\nfile: {direct.transcript.text!r} {from_file}"
     # What the test is about: the recorded answer is scored like the file. Floats differ from one
     # CPU to the next and audio through a sound server is not bit-identical, so a point within
@@ -86,10 +88,14 @@ def test_answer_played_into_the_sink_is_recorded_scored_like_the_file(pulse, rea
 
     assert jiwer.wer(direct.transcript.text.lower(), attempt.transcript.text.lower()) <= 0.15, why
     thresholds = (real_services.scorer.thresholds.hit, real_services.scorer.thresholds.partial)
-    near = {k for run in (recorded, from_file) for k, (_, sim) in run.items()
-            if any(abs(sim - t) < MARGIN for t in thresholds)}
-    settled = {k: status for k, (status, _) in from_file.items() if k not in near}
-    assert {k: status for k, (status, _) in recorded.items() if k not in near} == settled, why
+    checker = real_services.point_checker  # its re-reading has thresholds of its own
+    check_thresholds = (checker.keep, checker.drop) if checker is not None else ()
+    near = {k for run in (recorded, from_file) for k, (_, sim, confirmed) in run.items()
+            if any(abs(sim - t) < MARGIN for t in thresholds)
+            or (confirmed is not None and any(abs(confirmed - t) < CHECK_MARGIN for t in check_thresholds))}
+    # A point one run credits and re-reads while the other does not is decided by the margins above.
+    settled = {k: status for k, (status, _, _) in from_file.items() if k not in near}
+    assert {k: status for k, (status, _, _) in recorded.items() if k not in near} == settled, why
     weights = {p.point_id: p.weight for p in direct.score.points}
     bound = 100 * sum(weights[k] for k in near) / sum(weights.values())
     assert abs(attempt.score.overall - direct.score.overall) <= bound + 0.1, why

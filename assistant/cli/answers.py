@@ -148,12 +148,14 @@ def critique_attempt(
 def grade(
     file: Path = typer.Argument(..., help="CSV or JSONL with question, reference (or question_id) and answer."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write here (format from suffix) instead of stdout."),
+    check: bool = typer.Option(False, "--check", help="Re-read every credited point with the LLM (point_check; "
+                                                      "about a second per credited point instead of 30+ rows/s)."),
 ) -> None:
     """Grade written answers in bulk against reference answers or bank rubrics."""
     from assistant.cli.gradefile import GradeFileError, grade_file
 
     try:
-        grade_file(services(), file, out)
+        grade_file(services(), file, out, check=check)
     except GradeFileError as exc:
         fail(str(exc))
 

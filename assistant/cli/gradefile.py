@@ -103,7 +103,7 @@ def _rubric_for(services: Services, row: dict, path: Path, number: int) -> tuple
     return GradeRow(str(row.get("question") or ""), reference, answer), rubric_from_reference(reference)
 
 
-def grade_file(services: Services, path: Path, out: Path | None) -> None:
+def grade_file(services: Services, path: Path, out: Path | None, *, check: bool = False) -> None:
     if out is not None and (out.is_dir() or not out.parent.is_dir()):
         # Said before the grading, which takes seconds per hundred rows.
         why = "a directory" if out.is_dir() else "no such folder"
@@ -117,10 +117,18 @@ def grade_file(services: Services, path: Path, out: Path | None) -> None:
     first = 2 if fmt == "csv" else 1
     pairs = [_rubric_for(services, row, path, i) for i, row in enumerate(rows, start=first)]
     scores = grade_rows(services.scorer, [p[0] for p in pairs], [p[1] for p in pairs])
+    if check:
+        from assistant.practice import check_points
+
+        if services.point_checker is None:
+            raise GradeFileError("--check needs the point check: the bundled 1.5B model under llama.cpp, or "
+                                 "point_check = \"on\" with your llama.cpp model (`viva doctor` shows what is set)")
+        scores = [check_points(services, score, pair[0].answer) for score, pair in zip(scores, pairs, strict=True)]
     for row, score in zip(rows, scores, strict=True):
         row["score"] = score.overall
         row["points"] = [
-            {"point": p.text, "status": p.status.value, "similarity": p.similarity} for p in score.points
+            {"point": p.text, "status": p.status.value, "similarity": p.similarity}
+            | ({"confirmed": p.confirmed} if p.confirmed is not None else {}) for p in score.points
         ]
     out_format = fmt if out is None else ("csv" if out.suffix.lower() == ".csv" else "jsonl")
     try:

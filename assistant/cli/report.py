@@ -22,10 +22,12 @@ def print_attempt(attempt: Attempt, question: Question) -> None:
     if not score.graded:
         typer.secho(f"Not graded: {score.reason}", fg="yellow")
     else:
-        typer.secho(f"Score: {score.overall:.0f}/100", bold=True)
+        checked = f" (every credited point re-read by {score.checked_by})" if score.checked_by else ""
+        typer.secho(f"Score: {score.overall:.0f}/100{checked}", bold=True)
         for p in score.points:
             mark, colour = _MARK[p.status]
-            typer.secho(f"  {mark} {p.text}", fg=colour)
+            unsure = " (on topic, but not clearly stated)" if p.withdrawn else ""
+            typer.secho(f"  {mark} {p.text}{unsure}", fg=colour)
             if p.evidence is not None:
                 typer.echo(f"      “{p.evidence.text}” at {_time(p.evidence.start)} (match {p.similarity:.2f})")
         for m in score.misconceptions:

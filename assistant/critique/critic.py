@@ -81,9 +81,25 @@ def make_llm(settings: Settings) -> LLM | None:
         if not settings.llm_base_url or not settings.llm_model:
             raise ModelUnavailable("llm_engine = \"openai\" needs llm_base_url (e.g. http://127.0.0.1:11434/v1) and llm_model")
         return engines.OpenAICompatibleLLM(settings.llm_base_url, settings.llm_model, api_key=settings.llm_api_key)
-    model = Path(settings.llm_model).expanduser() if settings.llm_model else assemble_bundled_gguf(settings.cache_dir)
+    model = (Path(settings.llm_model).expanduser() if settings.llm_model
+             else assemble_bundled_gguf(settings.cache_dir, bundled=settings.llm_bundled))
     if engine == "llama-cpp":
         if model.suffix != ".gguf":
             raise ModelUnavailable(f"{model}: llama.cpp needs a .gguf file; use llm_engine = \"transformers\" for a model directory")
         return engines.LlamaCppLLM(model, threads=settings.llm_threads)
     return engines.TransformersLLM(model, cache_dir=settings.cache_dir, threads=settings.llm_threads)
+
+
+def point_check_model(settings: Settings, llm: Callable[[], LLM | None]):
+    """The model that re-reads credited points, or None. It must give next-token probabilities
+    (llama.cpp does; transformers here and OpenAI servers are not wired for it), and its
+    thresholds must fit it: auto uses only the bundled 1.5B they were chosen for."""
+    if settings.point_check == "off" or settings.llm_engine in ("none", "openai", "transformers"):
+        return None
+    if settings.point_check == "auto" and (settings.llm_model or settings.llm_bundled != "qwen2.5-coder-1.5b"):
+        return None
+    try:
+        model = llm()
+    except ModelUnavailable:
+        return None  # the critique reports why; scoring goes on with embeddings alone
+    return model if hasattr(model, "first_word_probabilities") else None

@@ -8,10 +8,11 @@ import os
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
+from assistant.critique.llama_prefix import PrefixSnapshots, shared_prefix
 from assistant.critique.models import ModelUnavailable, check_gguf
 
 Messages = list[dict[str, str]]
@@ -61,6 +62,7 @@ class LlamaCppLLM:
         self._context = context
         self._llama = None
         self._lock = threading.Lock()
+        self._prefixes = PrefixSnapshots()
 
     def load(self) -> None:
         with self._lock:
@@ -82,9 +84,7 @@ class LlamaCppLLM:
             self._llama = Llama(model_path=str(self.model_path), n_ctx=self._context, n_threads=self._threads,
                                 verbose=False)
 
-    def stream(self, messages: Messages, *, max_tokens: int, prefill: str = "") -> Iterator[str]:
-        self.load()
-        assert self._llama is not None
+    def _prompt(self, messages: Messages) -> str:
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         # The GGUF's own chat template, rendered here so the reply can be prefilled. Generation
@@ -92,12 +92,45 @@ class LlamaCppLLM:
         # tokens detokenize to "", which would stop at once).
         formatter = Jinja2ChatFormatter(template=self._llama.metadata["tokenizer.chat_template"],
                                         eos_token="", bos_token="")
-        prompt = formatter(messages=messages).prompt + prefill
+        return formatter(messages=messages).prompt
+
+    def stream(self, messages: Messages, *, max_tokens: int, prefill: str = "") -> Iterator[str]:
+        self.load()
+        assert self._llama is not None
+        prompt = self._prompt(messages) + prefill
         with self._lock:  # one generation at a time per model
-            for chunk in self._llama.create_completion(prompt, max_tokens=max_tokens, temperature=0.0, stream=True):
+            tokens = self._llama.tokenize(prompt.encode(), special=True)
+            self._prefixes.restore_best(self._llama, tokens)
+            for chunk in self._llama.create_completion(tokens, max_tokens=max_tokens, temperature=0.0, stream=True):
                 piece = chunk["choices"][0]["text"]
                 if piece:
                     yield piece
+            self._prefixes.save(self._llama)
+
+    def first_word_probabilities(self, messages: Messages, words: Sequence[str]) -> dict[str, float]:
+        """How likely each word (either capitalisation) is as the reply's first token; nothing is
+        generated. Prompts sharing a prefix with an earlier one evaluate only the rest."""
+        import numpy as np
+
+        self.load()
+        llama = self._llama
+        assert llama is not None
+        prompt = self._prompt(messages)
+        with self._lock:
+            tokens = llama.tokenize(prompt.encode(), special=True)
+            self._prefixes.restore_best(llama, tokens)
+            # At least the last token is evaluated again, so its logits are fresh.
+            llama.n_tokens = min(shared_prefix(llama.input_ids[: llama.n_tokens].tolist(), tokens), len(tokens) - 1)
+            llama.eval(tokens[llama.n_tokens :])
+            logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),)).astype(np.float64)
+            self._prefixes.save(llama)
+        probs = np.exp(logits - logits.max())
+        probs /= probs.sum()
+        result = {}
+        for word in words:
+            ids = {llama.tokenize(form.encode(), add_bos=False, special=False)[0] for form in (word, word.capitalize())}
+            result[word] = float(sum(probs[i] for i in ids))
+        return result
 
 
 class TransformersLLM:

@@ -277,25 +277,47 @@ def check_critique_model(ctx: DoctorContext) -> Finding:
     if s.llm_engine == "openai":
         return _check_llm_server(s)
     try:
-        where = Path(s.llm_model).expanduser() if s.llm_model else bundled_part_files()[0].parent
+        where = Path(s.llm_model).expanduser() if s.llm_model else bundled_part_files(s.llm_bundled)[0].parent
     except ModelUnavailable as exc:
         return _warn(str(exc), off)
     if not where.exists():
         return _warn(f"{where}: critique model not found; feedback will come from the rubric", f"fix llm_model, or {off}")
     if not ctx.load_models:
-        return _ok(f"{s.llm_engine}: {'bundled Qwen2.5-Coder-0.5B' if not s.llm_model else where} (not loaded)")
+        return _ok(f"{s.llm_engine}: {'bundled ' + s.llm_bundled if not s.llm_model else where} (not loaded)"
+                   f"{_point_check_state(ctx)}")
     llm = None
 
     def load() -> None:
         nonlocal llm
-        llm = ctx.svc().critic.llm  # the bundled model is assembled into the cache on first use (~490 MB)
+        llm = ctx.svc().critic.llm  # the bundled model is assembled into the cache on first use (~1.1 GB)
         getattr(llm, "load", lambda: None)()
 
     try:
         seconds = _timed(load)
     except Exception as exc:  # noqa: BLE001 - the critique falls back to the rubric on any of these
         return _warn(f"the critique model could not load ({exc}); feedback will come from the rubric", off)
-    return _ok(f"{llm.name} loaded in {seconds:.1f} s", seconds=seconds)
+    return _ok(f"{llm.name} loaded in {seconds:.1f} s{_point_check_state(ctx)}", seconds=seconds)
+
+
+def _point_check_state(ctx: DoctorContext) -> str:
+    from assistant.critique.critic import point_check_model
+
+    import importlib.util
+
+    s = ctx.settings
+    unloaded = _Probe() if importlib.util.find_spec("llama_cpp") else None
+    if point_check_model(s, lambda: ctx.svc().critic.llm if ctx.load_models else unloaded) is None:
+        return "; point check off (scores from embeddings alone)"
+    return "; it also re-reads every credited point (point_check)"
+
+
+class _Probe:
+    """Stands in for a model that is not loaded: llama.cpp engines give next-token probabilities."""
+
+    name = "not loaded"
+
+    def first_word_probabilities(self, messages, words):  # pragma: no cover - never called
+        raise NotImplementedError
 
 
 def _check_llm_server(s: Settings) -> Finding:

@@ -200,7 +200,8 @@ class PracticeScreen(Screen):
 
     def on_answer_ended(self, message: AnswerEnded) -> None:
         why = {"key": "you stopped", "silence": "silence", "time-limit": "time limit reached"}.get(message.reason, message.reason)
-        self._set_state("scoring", f"Stopped ({why}). Scoring…")
+        # With the point check on, the LLM re-reads each credited point first (a few seconds).
+        self._set_state("scoring", f"Stopped ({why}). Scoring and checking each credited point…")
 
     def on_attempt_scored(self, message: AttemptScored) -> None:
         attempt = self.attempt = message.attempt

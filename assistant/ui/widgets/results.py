@@ -15,8 +15,9 @@ def score_line(score: Score) -> Text:
         return Text(f"Not graded: {score.reason}", style="bold yellow")
     hits = sum(p.status is PointStatus.HIT for p in score.points)
     colour = "green" if score.overall >= 70 else "yellow" if score.overall >= 40 else "red"
+    checked = f" · every credited point re-read by {score.checked_by}" if score.checked_by else ""
     return Text.assemble(("Score ", "bold"), (f"{score.overall:.0f}/100", f"bold {colour}"),
-                         (f"   {hits} of {len(score.points)} points hit", "dim"))
+                         (f"   {hits} of {len(score.points)} points hit{checked}", "dim"))
 
 
 def shorten(quote: str, limit: int = 90) -> str:
@@ -32,6 +33,9 @@ def checklist(score: Score) -> Text:
         text.append(p.text, style="bold" if p.critical else "")
         if p.critical:
             text.append(" (critical)", style="dim")
+        if p.withdrawn:
+            # Said to be near the topic, but re-reading did not find the claim itself.
+            text.append(" (on topic, but not clearly stated)", style="dim")
         text.append("\n")
         if p.evidence is not None:
             at = f" at {p.evidence.start:.0f}s" if p.evidence.start is not None else ""
