@@ -24,6 +24,9 @@ def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     monkeypatch.setenv("VIVA_RECORDINGS_DIR", str(home / "recordings"))
     monkeypatch.setenv("VIVA_CACHE_DIR", str(home / "cache"))
     monkeypatch.setenv("VIVA_CONFIG", str(home / "config.toml"))
+    # The point check re-reads answers with the 1.5B model (seconds each); the tests about it
+    # turn it on (test_point_check_real.py), the rest test what they are about without it.
+    monkeypatch.setenv("VIVA_POINT_CHECK", "off")
     return home
 
 
@@ -39,7 +42,8 @@ def real_services(tmp_path_factory: pytest.TempPathFactory):
     from assistant.services import Services
 
     home = tmp_path_factory.mktemp("real-services")
-    settings = Settings(data_dir=home / "data", recordings_dir=home / "recordings", cache_dir=home / "cache")
+    settings = Settings(data_dir=home / "data", recordings_dir=home / "recordings", cache_dir=home / "cache",
+                        point_check="off")  # session fixtures are made before the env above is set
     return Services(settings=settings)
 
 

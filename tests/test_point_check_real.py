@@ -14,6 +14,16 @@ from assistant.scoring.verify import VERDICTS, build_messages
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None, reason="llama-cpp-python not installed")]
 
+@pytest.fixture(scope="module")
+def checked_services(real_services):
+    """The default configuration: point check on with the bundled 1.5B (the GGUF assembled once)."""
+    from assistant.config import Settings
+    from assistant.services import Services
+
+    settings = Settings(**{**checked_services.settings.model_dump(), "point_check": "on"})
+    return Services(settings=settings)
+
+
 # Issue 12's example: bias as underfitting and variance as overfitting, nothing else; embeddings
 # credit the error decomposition and the remedies too (similarities ~0.53 and ~0.52).
 SHORT = ("Bias is when the model is too simple and underfits the data. Variance is when the model is too complex and "
@@ -24,16 +34,16 @@ SWAPPED = ("L1 adds lambda times the sum of the absolute values of the weights, 
            "and L2 is MAP estimation with a Laplace prior.")
 
 
-def test_a_stated_point_is_confirmed_far_above_the_points_only_talked_around(real_services) -> None:
-    question = real_services.bank.get("sl-bias-variance")
-    embedded = grade_text(real_services.scorer, question, SHORT)
+def test_a_stated_point_is_confirmed_far_above_the_points_only_talked_around(checked_services) -> None:
+    question = checked_services.bank.get("sl-bias-variance")
+    embedded = grade_text(checked_services.scorer, question, SHORT)
     before = {p.point_id: p.status for p in embedded.points}
     # Without this the test would prove nothing: embeddings credit what the answer never says.
     assert before["decomposition"] is not PointStatus.MISS and before["remedies"] is not PointStatus.MISS
-    checked = check_points(real_services, embedded, SHORT)
+    checked = check_points(checked_services, embedded, SHORT)
     assert checked.checked_by and "1.5b" in checked.checked_by.lower()
     after = {p.point_id: p for p in checked.points}
-    checker = real_services.point_checker
+    checker = checked_services.point_checker
     # Measured ~0.75 vs ~0.45-0.48; the margins are many times what another CPU's floats move.
     assert after["underfitting"].status is PointStatus.HIT and after["underfitting"].confirmed >= checker.keep + 0.15
     for unstated in ("decomposition", "remedies"):
@@ -42,10 +52,10 @@ def test_a_stated_point_is_confirmed_far_above_the_points_only_talked_around(rea
     assert checked.overall <= embedded.overall  # credit is only ever withdrawn
 
 
-def test_a_critique_between_two_checks_leaves_the_second_unchanged(real_services) -> None:
+def test_a_critique_between_two_checks_leaves_the_second_unchanged(checked_services) -> None:
     """The critique and the check keep their prompt prefixes apart (critique/llama_prefix.py)."""
-    llm = real_services.critic.llm
-    question = real_services.bank.get("sl-l1-vs-l2")
+    llm = checked_services.critic.llm
+    question = checked_services.bank.get("sl-l1-vs-l2")
     messages = build_messages(SWAPPED, question.rubric.points[0].text)
     first = llm.first_word_probabilities(messages, VERDICTS)
     words = "".join(llm.stream([{"role": "system", "content": "You answer in one word."},
@@ -55,14 +65,14 @@ def test_a_critique_between_two_checks_leaves_the_second_unchanged(real_services
     assert again["yes"] == pytest.approx(first["yes"], abs=0.02)
 
 
-def test_viva_grade_check_rereads_credited_points(real_services, tmp_path, monkeypatch) -> None:
+def test_viva_grade_check_rereads_credited_points(checked_services, tmp_path, monkeypatch) -> None:
     import json
 
     from typer.testing import CliRunner
 
     from assistant.cli import answers, app
 
-    monkeypatch.setattr(answers, "services", lambda engine=None: real_services)
+    monkeypatch.setattr(answers, "services", lambda engine=None: checked_services)
     rows = tmp_path / "answers.jsonl"
     rows.write_text(json.dumps({"question_id": "sl-bias-variance", "answer": SHORT}) + "\n")
     plain = CliRunner().invoke(app, ["grade", str(rows)])
@@ -72,3 +82,24 @@ def test_viva_grade_check_rereads_credited_points(real_services, tmp_path, monke
     assert all("confirmed" not in p for p in before["points"])
     assert any(p.get("confirmed") is not None for p in after["points"])
     assert after["score"] <= before["score"]
+
+
+def test_viva_score_on_a_spoken_answer_reports_each_rechecked_point(checked_services, piper, tmp_path, monkeypatch) -> None:
+    """The whole default path: piper speaks the answer, Whisper hears it, embeddings score it,
+    the 1.5B model re-reads what they credited, and the JSON says so per point."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from assistant.cli import answers, app
+    from assistant.speech.tts import write_speech
+
+    wav = write_speech(piper, SHORT, tmp_path / "short.wav", lead_silence=0.5)
+    monkeypatch.setattr(answers, "services", lambda engine=None: checked_services)
+    result = CliRunner().invoke(app, ["score", str(wav), "--question", "sl-bias-variance", "--json", "--no-save"])
+    assert result.exit_code == 0, result.output
+    score = json.loads(result.output)["score"]
+    assert score["checked_by"]
+    reread = [p for p in score["points"] if p["confirmed"] is not None]
+    assert reread and all(p["status"] != "miss" or p["withdrawn"] for p in reread)
+    assert any(p["point_id"] == "underfitting" and p["status"] == "hit" for p in reread)

@@ -100,12 +100,11 @@ class LlamaCppLLM:
         prompt = self._prompt(messages) + prefill
         with self._lock:  # one generation at a time per model
             tokens = self._llama.tokenize(prompt.encode(), special=True)
-            self._prefixes.restore_best(self._llama, tokens)
+            self._prefixes.switch_to(self._llama, tokens)
             for chunk in self._llama.create_completion(tokens, max_tokens=max_tokens, temperature=0.0, stream=True):
                 piece = chunk["choices"][0]["text"]
                 if piece:
                     yield piece
-            self._prefixes.save(self._llama)
 
     def first_word_probabilities(self, messages: Messages, words: Sequence[str]) -> dict[str, float]:
         """How likely each word (either capitalisation) is as the reply's first token; nothing is
@@ -118,12 +117,11 @@ class LlamaCppLLM:
         prompt = self._prompt(messages)
         with self._lock:
             tokens = llama.tokenize(prompt.encode(), special=True)
-            self._prefixes.restore_best(llama, tokens)
+            self._prefixes.switch_to(llama, tokens)
             # At least the last token is evaluated again, so its logits are fresh.
             llama.n_tokens = min(shared_prefix(llama.input_ids[: llama.n_tokens].tolist(), tokens), len(tokens) - 1)
             llama.eval(tokens[llama.n_tokens :])
             logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),)).astype(np.float64)
-            self._prefixes.save(llama)
         probs = np.exp(logits - logits.max())
         probs /= probs.sum()
         result = {}

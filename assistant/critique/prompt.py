@@ -39,9 +39,9 @@ MISSED (most important first):
 MISCONCEPTIONS: none
 DELIVERY: 48 s of 90 s, 150 words/min, 2 fillers"""
 
-EXAMPLE_ASSISTANT = """COACHING: You explained the step size, but the interviewer wanted the failure modes: say that a rate that is too large overshoots the minimum and can diverge, while one that is too small converges very slowly. Then mention schedules, such as warmup and decay, which change the rate during training.
+EXAMPLE_ASSISTANT = """COACHING: The step size is right; what is missing are the failure modes. Say that a rate that is too large overshoots the minimum and can diverge, while one that is too small converges very slowly. Then mention schedules, such as warmup and decay, which change the rate during training.
 IMPROVE: After defining the learning rate, spend one sentence on what goes wrong at each extreme.
-FOLLOW-UP: You described the step size; what would you see in the loss curve if that step were too large?"""
+FOLLOW-UP: Why can a learning rate that is too large make the training loss blow up instead of going down?"""
 
 
 def describe_result(question: Question, score: Score, delivery: DeliveryMetrics | None) -> str:
