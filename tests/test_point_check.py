@@ -88,7 +88,8 @@ class ModelWithProbabilities:
     ({"llm_engine": "none"}, False),
 ])
 def test_which_settings_turn_the_check_on(settings: dict, expected: bool) -> None:
-    model = point_check_model(Settings(**settings), lambda: ModelWithProbabilities())
+    # "auto" stated: the test environment turns the check off (tests/conftest.py).
+    model = point_check_model(Settings(**{"point_check": "auto", **settings}), lambda: ModelWithProbabilities())
     assert (model is not None) is expected
 
 
@@ -96,12 +97,12 @@ def test_an_engine_without_probabilities_or_a_missing_model_means_no_check() -> 
     class TextOnly:
         name = "text only"
 
-    assert point_check_model(Settings(), lambda: TextOnly()) is None
+    assert point_check_model(Settings(point_check="auto"), lambda: TextOnly()) is None
 
     def missing():
         raise ModelUnavailable("not installed")
 
-    assert point_check_model(Settings(), missing) is None
+    assert point_check_model(Settings(point_check="auto"), missing) is None
 
 
 def test_a_model_that_fails_mid_check_costs_the_check_not_the_score(tmp_path) -> None:
