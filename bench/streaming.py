@@ -79,7 +79,7 @@ def streamed_run(services: Services, question, prompt: str, audio: np.ndarray, r
     score, _ = grade_transcript(services.scorer, question, transcript)
     scored = time.perf_counter() - stopped
     checked = check_points(services, score, transcript.text)
-    credited = sum(p.status.value != "miss" for p in score.points)
+    credited = sum(p.status.value != "miss" for p in score.points) if checked.checked_by else 0
     return {"latency_s": round(scored, 2), "transcript_s": round(transcript_ready, 2),
             "checked_latency_s": round(time.perf_counter() - stopped, 2), "points_checked": credited,
             "checked_by": checked.checked_by, "checked_score": checked.overall,
