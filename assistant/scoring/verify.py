@@ -5,13 +5,13 @@ and B to zero"; "the KL term pushes the policy away from the SFT model" next to 
 the policy close to it". The credited points (hit or partial) are read again by the LLM with the
 whole answer in front of it, as an examiner would: it answers yes / partly / no, and the
 probability of "yes" is read from its next-token distribution (no text is generated). A point it
-does not confirm loses its credit. Misses are never promoted: the rule is "never credit what was
+does not confirm loses its credit (or half of it, when it is unsure). Misses are never promoted: the rule is "never credit what was
 not said", and the LLM says yes too easily to be trusted the other way (DESIGN.md).
 
 The answer comes first in the prompt and each claim after it, so the model reads the answer once
 per attempt and each point costs only its own ~50 tokens (about 0.9 s with the 1.5B model on two
-cores). bench/judge_quality.py measures the effect; the threshold was chosen on
-bench/data/judge_dev/ and the calibration set, never on bench/data/false_credit/.
+cores). bench/judge_quality.py measures the effect; the prompt and thresholds were chosen on
+bench/data/judge_dev/, never on bench/data/false_credit/.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ SYSTEM = ("You are a strict examiner. You decide whether a candidate's spoken an
           "Say yes only if the answer itself says the claim's main content, correctly. Say no if the answer "
           "does not say it, only names its terms, says something else on the same topic, says the opposite, "
           "or swaps the roles of two things. Say partly if it states only part of the claim.")
+
 
 class NextTokenModel(Protocol):
     """A chat model that can say how likely each of a few words is as its reply's first token."""
