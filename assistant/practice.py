@@ -133,7 +133,7 @@ def check_points(services: Services, score: Score, answer: str) -> Score:
     try:
         checker = services.point_checker
         return checker.check(score, answer) if checker is not None else score
-    except (ModelUnavailable, RuntimeError, OSError) as exc:
+    except (ModelUnavailable, RuntimeError, ValueError, OSError) as exc:  # ValueError: prompt over the context
         logger.warning("point check skipped: %s", exc)
         return score
 
