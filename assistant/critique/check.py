@@ -146,12 +146,12 @@ def rubric_critique(question: Question, score: Score, model: str = "rubric") -> 
     return Critique(coaching, improvement, follow_up, "rubric", model)
 
 
-def follow_up_problem(follow_up: str, question: Question, score: Score, source: FactSource) -> str | None:
+def follow_up_problem(follow_up: str, question: Question, score: Score, source: FactSource,
+                      keywords: dict[str, tuple[str, ...]]) -> str | None:
     """Why the model's follow-up is unusable, or None: it must be a question, about the most
     important gap (when there is one), and state nothing the bank does not."""
     if not follow_up.endswith("?") or len(follow_up.split()) < 4 or copies_example(follow_up):
         return "follow-up question missing"
-    keywords = {p.id: p.keywords for p in (question.rubric.points if question.rubric else ())}
     wrong = misjudged(follow_up, score, keywords)
     if wrong:
         return f"follow-up {wrong.removeprefix('removed ')}"
@@ -205,7 +205,7 @@ def checked_critique(reply: str, question: Question, score: Score, transcript: s
         filled.append("improvement missing: written from the rubric")
         improvement = fallback.improvement
     follow_up = parsed.follow_up.strip()
-    problem = follow_up_problem(follow_up, question, score, source)
+    problem = follow_up_problem(follow_up, question, score, source, keywords)
     if problem:
         filled.append(f"{problem}: taken from the rubric")
         follow_up = fallback.follow_up

@@ -90,13 +90,18 @@ def make_llm(settings: Settings) -> LLM | None:
     return engines.TransformersLLM(model, cache_dir=settings.cache_dir, threads=settings.llm_threads)
 
 
-def point_check_model(settings: Settings, llm: Callable[[], LLM | None]):
-    """The model that re-reads credited points, or None. It must give next-token probabilities
-    (llama.cpp does; transformers here and OpenAI servers are not wired for it), and its
-    thresholds must fit it: auto uses only the bundled 1.5B they were chosen for."""
+def point_check_wanted(settings: Settings) -> bool:
+    """Whether settings ask for the point check. Its thresholds must fit the model: auto uses only
+    the bundled 1.5B they were chosen for; engines other than llama.cpp are not wired for it."""
     if settings.point_check == "off" or settings.llm_engine in ("none", "openai", "transformers"):
-        return None
-    if settings.point_check == "auto" and (settings.llm_model or settings.llm_bundled != "qwen2.5-coder-1.5b"):
+        return False
+    return not (settings.point_check == "auto" and (settings.llm_model or settings.llm_bundled != "qwen2.5-coder-1.5b"))
+
+
+def point_check_model(settings: Settings, llm: Callable[[], LLM | None]):
+    """The model that re-reads credited points, or None: wanted by settings, and it must give
+    next-token probabilities (llama.cpp does)."""
+    if not point_check_wanted(settings):
         return None
     try:
         model = llm()

@@ -300,24 +300,15 @@ def check_critique_model(ctx: DoctorContext) -> Finding:
 
 
 def _point_check_state(ctx: DoctorContext) -> str:
-    from assistant.critique.critic import point_check_model
-
     import importlib.util
 
-    s = ctx.settings
-    unloaded = _Probe() if importlib.util.find_spec("llama_cpp") else None
-    if point_check_model(s, lambda: ctx.svc().critic.llm if ctx.load_models else unloaded) is None:
-        return "; point check off (scores from embeddings alone)"
-    return "; it also re-reads every credited point (point_check)"
+    from assistant.critique.critic import point_check_wanted
 
-
-class _Probe:
-    """Stands in for a model that is not loaded: llama.cpp engines give next-token probabilities."""
-
-    name = "not loaded"
-
-    def first_word_probabilities(self, messages, words):  # pragma: no cover - never called
-        raise NotImplementedError
+    if ctx.load_models:
+        on = ctx.svc().point_checker is not None
+    else:  # without loading: what settings ask for, where llama.cpp is there to do it
+        on = point_check_wanted(ctx.settings) and importlib.util.find_spec("llama_cpp") is not None
+    return "; it also re-reads every credited point (point_check)" if on else "; point check off (scores from embeddings alone)"
 
 
 def _check_llm_server(s: Settings) -> Finding:
