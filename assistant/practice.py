@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -17,6 +17,7 @@ from assistant.audio.level import measure_loudness, silence_reason
 from assistant.domain import Attempt, Critique, Question, Score, Transcript
 from assistant.scoring.answer import grade_transcript
 from assistant.scoring.delivery import delivery_metrics
+from assistant.scoring.live_check import LiveChecker
 from assistant.services import Services
 from assistant.speech.asr import build_prompt
 from assistant.speech.hallucination import made_up_reason
@@ -113,29 +114,45 @@ def _version(package: str) -> str:
 
 
 def _attempt_from_transcript(services: Services, question: Question, transcript: Transcript, audio: Path, *,
-                             unheard: str | None = None, created_at: str | None = None) -> Attempt:
+                             unheard: str | None = None, created_at: str | None = None,
+                             confirmed: Mapping[str, float] | None = None) -> Attempt:
     if unheard is not None and question.rubric is not None:
         # Not a bad answer but no answer: reported like noise is (ungraded, with the reason).
         score = replace(services.scorer.empty_score(question.rubric), graded=False, reason=unheard)
         delivery = delivery_metrics(transcript, question.time_limit)
     else:
         score, delivery = grade_transcript(services.scorer, question, transcript)
-        score = check_points(services, score, transcript.text)
+        score = check_points(services, score, transcript.text, confirmed)
     return Attempt(question_id=question.id, created_at=created_at or now_iso(), audio_path=audio,
                    transcript=transcript, score=score, delivery=delivery, engine_versions=engine_versions(services))
 
 
-def check_points(services: Services, score: Score, answer: str) -> Score:
-    """The second reading of every credited point (scoring/verify.py), when one is configured. A
+def check_points(services: Services, score: Score, answer: str, confirmed: Mapping[str, float] | None = None) -> Score:
+    """The second reading of every credited point (scoring/verify.py), when one is configured;
+    `confirmed`: points already confirmed while the answer was spoken (scoring/live_check.py). A
     model that fails here costs the check, never the attempt: the score stays as embeddings gave it."""
     from assistant.critique.models import ModelUnavailable
 
     try:
         checker = services.point_checker
-        return checker.check(score, answer) if checker is not None else score
+        return checker.check(score, answer, confirmed) if checker is not None else score
     except (ModelUnavailable, RuntimeError, ValueError, OSError) as exc:  # ValueError: prompt over the context
         logger.warning("point check skipped: %s", exc)
         return score
+
+
+def live_checker(services: Services, question: Question) -> LiveChecker | None:
+    """Reads credited points while the answer is spoken, when a point check is configured; a model
+    setting that fails here is reported by the check after the stop (check_points), not now."""
+    from assistant.critique.models import ModelUnavailable
+
+    if question.rubric is None:
+        return None
+    try:
+        checker = services.point_checker
+    except (ModelUnavailable, RuntimeError, ValueError, OSError):
+        return None
+    return LiveChecker(checker, services.scorer, question) if checker is not None else None
 
 
 def spoken_at(metadata: dict) -> str | None:
@@ -173,7 +190,8 @@ class AnswerSession:
         self.silence = SilenceDetector(settings.trailing_silence)
         keywords = question.rubric.keywords if question.rubric else ()
         prompt = build_prompt(self.question, keywords) if settings.prime_asr else None
-        self.stream = StreamingTranscriber(services.transcriber, prompt, on_partial=on_partial)
+        self.live_check = live_checker(services, self.question)
+        self.stream = StreamingTranscriber(services.transcriber, prompt, on_partial=self._partial(on_partial))
         stamp = now_iso().replace(":", "").replace("-", "")[:15]
         self.recorder = Recorder(
             in_progress_dir(services) / f"{stamp}-{file_safe_id(question.id)}",
@@ -184,9 +202,22 @@ class AnswerSession:
         )
         self.stop_requested = threading.Event()
 
+    def _partial(self, on_partial: PartialCallback | None) -> PartialCallback | None:
+        if self.live_check is None:
+            return on_partial
+        live = self.live_check
+
+        def both(text: str) -> None:
+            live.update(text)
+            if on_partial is not None:
+                on_partial(text)
+        return both
+
     def start(self) -> None:
         self.recorder.start()
-        if self.question.rubric is not None:
+        if self.live_check is not None:
+            self.live_check.start()  # embeds the rubric first, as below
+        elif self.question.rubric is not None:
             # Cold scoring (embedding model + rubric phrasings) takes seconds; do it while the
             # user speaks so the result is ready moments after they stop.
             threading.Thread(target=self.services.scorer.prepare, args=(self.question.rubric,),
@@ -223,7 +254,9 @@ class AnswerSession:
         unheard = made_up_reason(transcript, self.silence.speech_seconds)
         if unheard is not None:
             transcript = replace(transcript, text="", segments=())
-        attempt = _attempt_from_transcript(self.services, self.question, transcript, recording.path, unheard=unheard)
+        confirmed = self.live_check.stop(transcript.text) if self.live_check is not None else None
+        attempt = _attempt_from_transcript(self.services, self.question, transcript, recording.path,
+                                           unheard=unheard, confirmed=confirmed)
         attempt.follow_up = self.follow_up
         attempt = self.services.store.save(attempt, source_audio=recording.path, move=True)
         release(recording)

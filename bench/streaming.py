@@ -8,7 +8,9 @@ transcriber at --speed times real time, as the recorder would, and the clock sta
 last block is in. Streaming off: the whole recording is transcribed after the stop. Both
 include scoring, with the rubric embedded beforehand as the practice session does while the
 user speaks. Also reports the word error between the streamed and the batch transcript, and
-(streaming on) when the score is ready after the point check re-read every credited point.
+(streaming on) when the checked score is ready: the point check re-reads the credited points
+after the stop only, as before, and with the points confirmed while the answer is spoken
+(scoring/live_check.py, what the practice session does), in runs side by side.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import soundfile as sf  # noqa: E402
 from assistant.audio.files import to_asr_input  # noqa: E402
 from assistant.practice import check_points  # noqa: E402
 from assistant.scoring.answer import grade_transcript  # noqa: E402
+from assistant.scoring.live_check import LiveChecker  # noqa: E402
 from assistant.services import Services  # noqa: E402
 from assistant.speech.asr import build_prompt  # noqa: E402
 from assistant.speech.streaming import StreamingTranscriber  # noqa: E402
@@ -62,8 +65,15 @@ def answer_audio(services: Services, question, seconds: float) -> tuple[np.ndarr
     return np.concatenate([audio, np.zeros(int(0.5 * rate), dtype=np.float32)]), rate
 
 
-def streamed_run(services: Services, question, prompt: str, audio: np.ndarray, rate: int, speed: float) -> dict:
-    stream = StreamingTranscriber(services.transcriber, prompt)
+def streamed_run(services: Services, question, prompt: str, audio: np.ndarray, rate: int, speed: float,
+                 live_check: bool = True) -> dict:
+    if services.point_checker is not None:  # as a new answer finds the model: only the fixed prompt cached
+        services.point_checker.confirm("Warm-up.", "Warm-up.")
+    live = LiveChecker(services.point_checker, services.scorer, question) \
+        if live_check and services.point_checker is not None else None
+    stream = StreamingTranscriber(services.transcriber, prompt, on_partial=live.update if live else None)
+    if live is not None:
+        live.start()
     block = int(rate * 0.1)
     start = time.perf_counter()
     for i in range(0, len(audio), block):
@@ -78,10 +88,13 @@ def streamed_run(services: Services, question, prompt: str, audio: np.ndarray, r
     transcript_ready = time.perf_counter() - stopped
     score, _ = grade_transcript(services.scorer, question, transcript)
     scored = time.perf_counter() - stopped
-    checked = check_points(services, score, transcript.text)
+    confirmed = live.stop(transcript.text) if live is not None else None
+    checked = check_points(services, score, transcript.text, confirmed)
     credited = sum(p.status.value != "miss" for p in score.points) if checked.checked_by else 0
     return {"latency_s": round(scored, 2), "transcript_s": round(transcript_ready, 2),
-            "checked_latency_s": round(time.perf_counter() - stopped, 2), "points_checked": credited,
+            "checked_latency_s": round(time.perf_counter() - stopped, 2), "points_credited": credited,
+            "points_read_at_stop": credited - len(confirmed or {}),
+            "points_read_while_speaking": live.points_read if live else 0,
             "checked_by": checked.checked_by, "checked_score": checked.overall,
             "chunks": len(stream._futures), "chunks_pending_at_stop": pending, "tail_seconds": round(tail, 2),
             "chunks_decoded_again": stream.redecoded,
@@ -115,15 +128,19 @@ def main() -> None:
     rows = []
     for seconds in args.seconds:
         audio, rate = answer_audio(services, question, seconds)
+        # Checking after the stop first: the other run would leave this answer in the model's prompt cache.
+        after_stop = streamed_run(services, question, prompt, audio, rate, args.speed, live_check=False)
         on = streamed_run(services, question, prompt, audio, rate, args.speed)
         off = batch_run(services, question, prompt, audio, rate)
         rows.append({"answer_seconds": seconds, "feed_speed": args.speed,
-                     "streaming_on": on, "streaming_off": off,
+                     "streaming_on": on, "streaming_on_check_after_stop": after_stop, "streaming_off": off,
                      "wer_streamed_vs_batch": round(word_error(off["text"], on["text"]), 3)})
         print(f"{seconds:>5.0f} s answer: stop-to-feedback {on['latency_s']:.2f} s streaming on, "
               f"{off['latency_s']:.2f} s off; WER streamed vs batch {rows[-1]['wer_streamed_vs_batch']:.1%}; "
-              f"checked score {on['checked_latency_s']:.2f} s after the stop ({on['points_checked']} points re-read)",
-              flush=True)
+              f"checked score {on['checked_latency_s']:.2f} s after the stop with points confirmed while "
+              f"speaking ({on['points_read_at_stop']} of {on['points_credited']} credited points read at the stop), "
+              f"{after_stop['checked_latency_s']:.2f} s checking only after the stop "
+              f"({after_stop['points_credited']} points)", flush=True)
     report = {"question": question.id, "cpu_count": os.cpu_count(), "runs": rows}
     print(json.dumps(report, indent=2))
     if args.json:

@@ -108,3 +108,36 @@ def test_viva_score_on_a_spoken_answer_reports_each_rechecked_point(checked_serv
         assert expected is None or p["status"] == expected, p
         assert p["withdrawn"] or p["status"] != "miss", p  # a credited point that ends missed was withdrawn
         assert p["status"] != "miss" or p["evidence"] is None, p  # and quotes nothing
+
+
+@pytest.mark.audio
+def test_points_are_confirmed_while_the_answer_is_spoken_into_the_microphone(checked_services, pulse, piper, tmp_path) -> None:
+    """The practice session's path: the answer is played into the (null-sink) microphone,
+    streamed, and the points credited on the way are read by the 1.5B model while it is spoken."""
+    from assistant.practice import AnswerSession
+    from assistant.speech.tts import write_speech
+    from tests.audio_env import DEVICE, play
+
+    # Two facts early (with the pause after them a chunk ends there), then ~10 s more.
+    answer = ("Bias is the error from a model that is too simple, so it underfits. Variance is the error from a model "
+              "that is too sensitive to its training sample, so it overfits. "
+              "More training data or regularization reduces variance, and a more flexible model reduces bias. "
+              "The expected error splits into bias squared, variance and irreducible noise.")
+    wav = write_speech(piper, answer, tmp_path / "answer.wav", lead_silence=0.5)
+    session = AnswerSession(checked_services, checked_services.bank.get("sl-bias-variance"), device=DEVICE, max_seconds=60)
+    session.silence.trailing_silence = 2.0
+    assert session.live_check is not None  # the default configuration reads points while the user speaks
+    session.start()
+    player = play(wav, pulse)
+    assert session.wait() == "silence"
+    player.wait(10)
+    attempt = session.finish()
+    assert attempt.score.checked_by and attempt.score.graded
+    assert session.live_check.points_read >= 1  # something was read before the stop
+    keep, drop = checked_services.point_checker.keep, checked_services.point_checker.drop
+    for p in attempt.score.points:  # every credited point has its reading, kept or taken while speaking
+        if p.confirmed is not None:
+            expected = "miss" if p.confirmed < drop else "partial" if p.confirmed < keep else None
+            assert expected is None or p.status.value == expected, p
+        else:
+            assert p.status is PointStatus.MISS and not p.withdrawn, p

@@ -40,6 +40,7 @@ class SentenceTransformerEmbedder:
         self._cache_size = cache_size
         self._model = None
         self._lock = threading.Lock()
+        self._encode_lock = threading.Lock()
 
     def load(self) -> None:
         with self._lock:
@@ -60,17 +61,20 @@ class SentenceTransformerEmbedder:
             self._model = SentenceTransformer(path, device="cpu")
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-        if missing:
-            self.load()
-            assert self._model is not None
-            vectors = self._model.encode(
-                missing, batch_size=self._batch_size, normalize_embeddings=True, convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-            if len(self._cache) + len(missing) > self._cache_size:
-                self._cache.clear()
-            self._cache.update(zip(missing, vectors, strict=True))
-        if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
-        return np.stack([self._cache[t] for t in texts]).astype(np.float32)
+        # One caller at a time (the live point check scores partial answers on its own thread):
+        # a cache cleared by one call must not vanish under another's lookups.
+        with self._encode_lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+            if missing:
+                self.load()
+                assert self._model is not None
+                vectors = self._model.encode(
+                    missing, batch_size=self._batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+                if len(self._cache) + len(missing) > self._cache_size:
+                    self._cache.clear()
+                self._cache.update(zip(missing, vectors, strict=True))
+            if not texts:
+                return np.zeros((0, 384), dtype=np.float32)
+            return np.stack([self._cache[t] for t in texts]).astype(np.float32)

@@ -16,7 +16,7 @@ bench/data/judge_dev/, never on bench/data/false_credit/.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Protocol
 
@@ -85,16 +85,19 @@ class PointChecker:
         total = sum(probs.values())
         return probs["yes"] / total if total > 0 else 0.0
 
-    def check(self, score: Score, answer: str) -> Score:
+    def check(self, score: Score, answer: str, known: Mapping[str, float] | None = None) -> Score:
+        """`known`: probabilities (by point text) already read with the start of this answer as the
+        premise (scoring/live_check.py); only confirmations are passed, and a longer answer still
+        states what its start stated, so those points are not read again."""
         if not score.graded or not answer.strip():
             return score
-        points = tuple(self._check_point(p, answer) for p in score.points)
+        points = tuple(self._check_point(p, answer, (known or {}).get(p.text)) for p in score.points)
         return replace(score, overall=overall_score(points), points=points, checked_by=self.name)
 
-    def _check_point(self, point: PointResult, answer: str) -> PointResult:
+    def _check_point(self, point: PointResult, answer: str, known: float | None = None) -> PointResult:
         if point.status is PointStatus.MISS:
             return point
-        confirmed = round(self.confirm(answer, point.text), 4)
+        confirmed = round(known if known is not None else self.confirm(answer, point.text), 4)
         if confirmed >= self.keep:
             return replace(point, confirmed=confirmed)
         if confirmed >= self.drop:
