@@ -4,6 +4,7 @@ silence before Whisper runs, and a repeated-token transcript over quiet audio is
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -162,6 +163,7 @@ def test_a_live_answer_of_silence_with_made_up_words_is_not_graded() -> None:
     session = AnswerSession.__new__(AnswerSession)
     session.services, session.question, session.follow_up = svc, question, None
     session.recorder, session.stream = Part(), Stream()
+    session.live_check, session._answer_over = None, threading.Event()  # no point check, no critique to prepare
     from assistant.audio.vad import SilenceDetector
 
     session.silence = SilenceDetector()  # heard nothing: 0 s of speech
