@@ -69,7 +69,7 @@ class Backend(Protocol):
     def still_speaking(self, wait: float) -> bool: ...  # waits up to `wait` seconds for the voice to finish
 
     def begin_answer(self, question: Question, on_partial: PartialCallback, *,
-                     follow_up: str | None = None) -> LiveAnswer: ...
+                     follow_up: str | None = None, critique: bool = False) -> LiveAnswer: ...
 
     def critique(self, attempt: Attempt, question: Question, on_token: TokenCallback) -> Attempt: ...
 
@@ -163,10 +163,11 @@ class LocalBackend:
         return self._speaker.speaking
 
     def begin_answer(self, question: Question, on_partial: PartialCallback, *,
-                     follow_up: str | None = None) -> LiveAnswer:
+                     follow_up: str | None = None, critique: bool = False) -> LiveAnswer:
         from assistant.practice import AnswerSession
 
-        session = AnswerSession(self.services, question, on_partial=on_partial, follow_up=follow_up)
+        session = AnswerSession(self.services, question, on_partial=on_partial, follow_up=follow_up,
+                                warm_critique=critique)
         session.start()  # raises AudioDeviceError with the fix when there is no microphone
         return session
 

@@ -174,7 +174,7 @@ class AnswerSession:
 
     def __init__(self, services: Services, question: Question, *, device: str | int | None = None,
                  max_seconds: float | None = None, on_partial: PartialCallback | None = None,
-                 follow_up: str | None = None) -> None:
+                 follow_up: str | None = None, warm_critique: bool = False) -> None:
         from assistant.audio.recorder import Recorder
         from assistant.audio.vad import SilenceDetector
         from assistant.speech.streaming import StreamingTranscriber
@@ -201,6 +201,8 @@ class AnswerSession:
             audio_format=settings.record_format,
         )
         self.stop_requested = threading.Event()
+        self.warm_critique = warm_critique  # a critique follows: read its prompt's rubric part while the user speaks
+        self._answer_over = threading.Event()
 
     def _partial(self, on_partial: PartialCallback | None) -> PartialCallback | None:
         if self.live_check is None:
@@ -215,6 +217,8 @@ class AnswerSession:
 
     def start(self) -> None:
         self.recorder.start()
+        if self.warm_critique and self.question.rubric is not None:
+            threading.Thread(target=self._prepare_critique, name="viva-critique-prep", daemon=True).start()
         if self.live_check is not None:
             self.live_check.start()  # embeds the rubric first, as below
         elif self.question.rubric is not None:
@@ -222,6 +226,16 @@ class AnswerSession:
             # user speaks so the result is ready moments after they stop.
             threading.Thread(target=self.services.scorer.prepare, args=(self.question.rubric,),
                              name="viva-score-prep", daemon=True).start()
+
+    def _prepare_critique(self) -> None:
+        from assistant.critique.models import ModelUnavailable
+
+        try:
+            critic = self.services.critic
+        except (ModelUnavailable, OSError, ValueError) as exc:  # the critique itself reports it, with the fix
+            logger.info("critique not prepared: %s", exc)
+            return
+        critic.warm_up(self.question, self._answer_over)
 
     @property
     def level(self) -> float:
@@ -249,6 +263,7 @@ class AnswerSession:
         from assistant.audio.recorder import release
 
         recording = self.recorder.stop()
+        self._answer_over.set()  # the critique's preparation yields the model to the point check
         transcript = self.stream.finish()
         # The silence detector has counted the time the voice was above the speech floor.
         unheard = made_up_reason(transcript, self.silence.speech_seconds)

@@ -11,8 +11,11 @@ code (its prompt and checker) to run beside this one.
 Per configuration: the share of critiques fully from the model (no part filled from the rubric),
 the sentences the checker dropped by reason, what reached the user that the current checker
 would still object to (audit: claims about coverage against the measured score, facts the bank
-does not support), time to the first token after the score is ready (prompt prefix warmed, as
-the app does while the user answers), tokens per second, whole-critique time and peak RSS.
+does not support), time to the first token after the score is ready, tokens per second,
+whole-critique time and peak RSS. As in the app: the critique prompt's prefix (and, where the code
+has it, the question's rubric part) is read first, as while the user answers; then the answer is
+scored and, with the bundled 1.5B, its credited points are re-read by the point check on the same
+model instance; then the critique is written.
 Writes <out>.json and <out>.md (every critique, for reading and labelling by hand).
 """
 
@@ -80,10 +83,11 @@ def run_worker(model_path: str, limit: int) -> dict:
     import numpy as np  # noqa: F401 - loaded before the models, as in the app
 
     from assistant.config import Settings
-    from assistant.critique.critic import Critic
+    from assistant.critique.critic import Critic, point_check_wanted
     from assistant.critique.engines import LlamaCppLLM
     from assistant.critique.models import assemble_bundled_gguf
     from assistant.scoring.answer import grade_text
+    from assistant.scoring.verify import PointChecker
     from assistant.services import Services
     from tests.fakes import transcript_from_words
 
@@ -91,12 +95,20 @@ def run_worker(model_path: str, limit: int) -> dict:
     path = Path(model_path) if model_path != "bundled" else assemble_bundled_gguf(services.settings.cache_dir)
     llm = LlamaCppLLM(path, threads=services.settings.llm_threads)
     critic = Critic(llm, max_tokens=services.settings.llm_max_tokens)
+    # The point check on the same model instance, as the app runs it (one model in memory).
+    checker = PointChecker(llm, keep=services.settings.point_check_keep, drop=services.settings.point_check_drop) \
+        if model_path == "bundled" and point_check_wanted(services.settings) else None
     rows = []
     for item in pick_answers(limit):
         question = services.bank.get(item.question_id)
-        score = grade_text(services.scorer, question, item.answer)
         transcript = transcript_from_words([(w, 0.0, 0.0) for w in item.answer.split()])
-        critic.warm_up()  # the app warms the prefix while the user answers
+        try:  # the app reads the prompt's rubric part while the user answers
+            critic.warm_up(question)
+        except TypeError:  # an earlier checkout (--before): the fixed prefix only
+            critic.warm_up()
+        score = grade_text(services.scorer, question, item.answer)
+        if checker is not None:  # scored as the user sees it; the check runs between warm-up and critique
+            score = checker.check(score, item.answer)
         stamps: list[float] = []
         pieces: list[str] = []
 

@@ -10,7 +10,8 @@ include scoring, with the rubric embedded beforehand as the practice session doe
 user speaks. Also reports the word error between the streamed and the batch transcript, and
 (streaming on) when the checked score is ready: the point check re-reads the credited points
 after the stop only, as before, and with the points confirmed while the answer is spoken
-(scoring/live_check.py, what the practice session does), in runs side by side.
+(scoring/live_check.py, what the practice session does, with the critique prompt's rubric
+part read in steps at the same time), in runs side by side.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -72,8 +74,12 @@ def streamed_run(services: Services, question, prompt: str, audio: np.ndarray, r
     live = LiveChecker(services.point_checker, services.scorer, question) \
         if live_check and services.point_checker is not None else None
     stream = StreamingTranscriber(services.transcriber, prompt, on_partial=live.update if live else None)
+    answer_over = threading.Event()
     if live is not None:
         live.start()
+        # As the practice screen does when a critique follows: the critique prompt's rubric part
+        # is read in steps while the user speaks, sharing the model with the live check.
+        threading.Thread(target=services.critic.warm_up, args=(question, answer_over), daemon=True).start()
     block = int(rate * 0.1)
     start = time.perf_counter()
     for i in range(0, len(audio), block):
@@ -82,6 +88,7 @@ def streamed_run(services: Services, question, prompt: str, audio: np.ndarray, r
         if lag > 0:
             time.sleep(lag)
     stopped = time.perf_counter()
+    answer_over.set()
     pending = sum(not f.done() for f in stream._futures)
     tail = stream._buffered / rate
     transcript = stream.finish()

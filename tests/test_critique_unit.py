@@ -34,9 +34,21 @@ def test_prompt_grounds_the_model_in_the_rubric_result() -> None:
     messages = build_messages(QUESTION, SCORE, None)
     user = messages[-1]["content"]
     assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
-    assert 'evidence: "A simple model underfits because of high bias."' in user
-    assert "MISSED (most important first):\n- Error decomposes" in user and "[critical]" in user
-    assert "PARTLY COVERED" in user
+    assert 'P2 (evidence: "A simple model underfits because of high bias.")' in user
+    assert "P1. Error decomposes into bias squared, variance and irreducible noise. [critical]" in user
+    assert "MISSED (most important first): P1" in user and "PARTLY COVERED (say it explicitly): P3" in user
+
+
+def test_the_rubric_part_of_the_prompt_comes_first_and_does_not_depend_on_the_score() -> None:
+    from dataclasses import replace
+
+    from assistant.critique.prompt import fixed_prefix_messages
+
+    other = replace(SCORE, points=tuple(replace(p, status=PointStatus.MISS, evidence=None) for p in SCORE.points))
+    prepared = fixed_prefix_messages(QUESTION)[-1]["content"]
+    for score in (SCORE, other):  # what is read while the user answers is the start of every real prompt
+        assert build_messages(QUESTION, score, None)[-1]["content"].startswith(prepared)
+    assert build_messages(QUESTION, SCORE, None)[:-1] == fixed_prefix_messages(QUESTION)[:-1]
 
 
 def test_well_formed_reply_is_kept() -> None:
@@ -177,3 +189,68 @@ def test_a_follow_up_that_credits_a_missed_point_is_replaced() -> None:
     critique = checked_critique(reply, QUESTION, SCORE, TRANSCRIPT, "fake")
     assert critique.follow_up == QUESTION.follow_ups[0]
     assert any("follow-up" in n and "was covered" in n for n in critique.notes)
+
+
+class SectionLLM:
+    """Continues a prefilled reply: each label gets its scripted words, one token each, cut at max_tokens."""
+
+    name = "sections"
+    continues_prefill = True
+
+    def __init__(self, lines: dict[str, str]) -> None:
+        self.lines = lines
+        self.calls: list[tuple[str, int]] = []
+
+    def stream(self, messages, *, max_tokens: int, prefill: str = "") -> Iterator[str]:
+        label = prefill.rsplit("\n", 1)[-1]
+        self.calls.append((label, max_tokens))
+        for word in self.lines[label].split(" ")[:max_tokens]:
+            yield " " + word if word != "\n" else word
+
+
+def test_each_line_is_written_in_turn_so_a_long_coaching_cannot_crowd_out_the_rest() -> None:
+    rambling = " ".join(["Add the decomposition into bias squared, variance and irreducible noise."] * 12)
+    llm = SectionLLM({"COACHING:": rambling, "IMPROVE:": "Open with the decomposition.\nFOLLOW-UP: Why?",
+                      "FOLLOW-UP:": "Which term of the decomposition can no model reduce?"})
+    streamed: list[str] = []
+    critique = Critic(llm, max_tokens=160).critique(QUESTION, transcript_from_words([("x", 0, 1)]), SCORE, None,
+                                                   on_token=streamed.append)
+    assert [label for label, _ in llm.calls] == ["COACHING:", "IMPROVE:", "FOLLOW-UP:"]
+    assert [budget for _, budget in llm.calls] == [80, 40, 40]
+    assert critique.source == "llm", critique.notes  # nothing came from the rubric
+    assert critique.coaching.endswith("noise.") and len(critique.coaching.split()) <= 80  # whole sentences only
+    assert critique.improvement == "Open with the decomposition."  # the model's own next label ends the line
+    assert critique.follow_up == "Which term of the decomposition can no model reduce?"
+    shown = "".join(streamed)
+    assert shown.startswith("COACHING:") and "\nIMPROVE: Open with the decomposition." in shown and "\nFOLLOW-UP:" in shown
+
+
+def test_a_line_cut_off_before_its_first_full_stop_is_left_to_the_rubric() -> None:
+    llm = SectionLLM({"COACHING:": "Add the decomposition into bias squared, variance and irreducible noise.",
+                      "IMPROVE:": " ".join(["and then"] * 40), "FOLLOW-UP:": "Which term can no model reduce?"})
+    critique = Critic(llm).critique(QUESTION, transcript_from_words([("x", 0, 1)]), SCORE, None)
+    assert "and then" not in critique.improvement and critique.source == "llm+rubric"
+    assert any("improvement missing" in note for note in critique.notes)
+
+
+def test_advice_in_the_middle_of_a_sentence_is_checked_against_what_was_covered() -> None:
+    blames_covered = ("COACHING: Add the decomposition into bias squared, variance and irreducible noise.\n"
+                      "IMPROVE: After defining bias, spend one sentence on why high bias means underfitting.\n"
+                      "FOLLOW-UP: Which term of the decomposition can no model reduce?")
+    critique = checked_critique(blames_covered, QUESTION, SCORE, TRANSCRIPT, "fake")
+    assert "underfitting" not in critique.improvement
+    assert any("covered point" in note and "underfitting" in note for note in critique.notes)
+    asks_for_gap = blames_covered.replace("why high bias means underfitting", "the irreducible noise term")
+    critique = checked_critique(asks_for_gap, QUESTION, SCORE, TRANSCRIPT, "fake")
+    assert critique.improvement == "After defining bias, spend one sentence on the irreducible noise term."
+
+
+def test_a_point_the_check_withdrew_is_asked_for_as_unclear_not_as_left_out() -> None:
+    from dataclasses import replace
+
+    withdrawn = replace(SCORE, points=(replace(SCORE.points[0], withdrawn=True, confirmed=0.2), *SCORE.points[1:]))
+    user = build_messages(QUESTION, withdrawn, None)[-1]["content"]
+    assert "MISSED (most important first): nothing" in user and "PARTLY COVERED (say it explicitly): P1, P3" in user
+    fallback = rubric_critique(QUESTION, withdrawn)
+    assert fallback.coaching.startswith("Your answer only touched on this point: Error decomposes")
+    assert "did not clearly state" in fallback.coaching and "left out" not in fallback.coaching

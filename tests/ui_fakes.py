@@ -108,7 +108,8 @@ class FakeBackend:
             time.sleep(wait)
         return time.monotonic() < getattr(self, "_speech_ends", 0.0)
 
-    def begin_answer(self, question: Question, on_partial, *, follow_up: str | None = None) -> FakeAnswer:
+    def begin_answer(self, question: Question, on_partial, *, follow_up: str | None = None,
+                     critique: bool = False) -> FakeAnswer:
         if self.fail_recording is not None:
             raise self.fail_recording
         self.begun.append(question.id)

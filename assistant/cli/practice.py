@@ -101,7 +101,8 @@ def answer_one(svc, q, *, device: str | None, max_seconds: float | None, quiet: 
 
     _ask(svc, replace(q, prompt=follow_up) if follow_up else q, quiet)
     extra = {"follow_up": follow_up} if follow_up else {}
-    session = AnswerSession(svc, q, device=device, max_seconds=max_seconds, on_partial=_show_partial, **extra)
+    session = AnswerSession(svc, q, device=device, max_seconds=max_seconds, on_partial=_show_partial,
+                            warm_critique=critique, **extra)
     try:
         session.start()
     except AudioDeviceError as exc:

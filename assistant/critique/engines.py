@@ -55,7 +55,14 @@ class LlamaCppLLM:
     """llama-cpp-python: loads a GGUF in about a second and reuses the KV cache of the previous
     prompt's common prefix, so the fixed system + example part is evaluated once per process."""
 
-    def __init__(self, model_path: Path, *, threads: int = 0, context: int = 2048) -> None:
+    # A reply can be continued from a prefill at the cost of the new tokens only (the critique
+    # writes its three lines one after another).
+    continues_prefill = True
+
+    # 4096: the critique prompt carries every rubric point with its model-answer sentences (up to
+    # ~1,400 tokens for the longest system-design rubrics) on top of ~500 fixed ones; the point
+    # check reads a 3-minute answer (~700 tokens). The KV cache costs ~28 KB a token on the 1.5B.
+    def __init__(self, model_path: Path, *, threads: int = 0, context: int = 4096) -> None:
         self.model_path = model_path
         self.name = f"llama.cpp {model_path.name}"
         self._threads = threads or max(os.cpu_count() or 1, 1)
@@ -105,6 +112,23 @@ class LlamaCppLLM:
                 piece = chunk["choices"][0]["text"]
                 if piece:
                     yield piece
+
+    def evaluate_prefix(self, messages: Messages, stop: threading.Event | None = None, *, step: int = 64) -> None:
+        """Evaluate a prompt's tokens into the cache without generating, `step` tokens per hold
+        of the model, so a reading that needs the model (the point check) waits for one step at
+        most; ends early when `stop` is set. For work done while the user answers."""
+        self.load()
+        llama = self._llama
+        assert llama is not None
+        tokens = llama.tokenize(self._prompt(messages).encode(), special=True)
+        while stop is None or not stop.is_set():
+            with self._lock:
+                self._prefixes.switch_to(llama, tokens)
+                done = shared_prefix(llama.input_ids[: llama.n_tokens].tolist(), tokens)
+                if done >= len(tokens) - 1:
+                    return
+                llama.n_tokens = done
+                llama.eval(tokens[done : min(done + step, len(tokens) - 1)])
 
     def first_word_probabilities(self, messages: Messages, words: Sequence[str]) -> dict[str, float]:
         """How likely each word (either capitalisation) is as the reply's first token; nothing is

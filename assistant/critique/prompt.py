@@ -3,10 +3,13 @@
 Small models judge coverage badly, so they are never asked to; they get the covered points
 with evidence and the missed points, and write what they do well: short coaching and one
 follow-up. Small models also misremember facts (a 1.5B model swapped the L1 and L2 priors), so
-each missed point comes with the model-answer sentences that state it (FACTS), the only facts
-the coaching may use; check.py drops any sentence that strays from them. The system message and
-the worked example never change, so engines that keep a prompt cache (llama.cpp) evaluate them
-once.
+each point comes with the model-answer sentences that state it (FACTS), the only facts the
+coaching may use; check.py drops any sentence that strays from them.
+
+Ordered for a prompt cache (llama.cpp): the system message and the worked example never change;
+the question and its rubric points with FACTS do not depend on the score, so they are evaluated
+while the user answers; after the stop only the RESULT (points named P1, P2, ... with the
+evidence quoted) is left to read before the first token.
 """
 
 from __future__ import annotations
@@ -14,28 +17,29 @@ from __future__ import annotations
 from assistant.critique.grounding import facts_for
 from assistant.domain import DeliveryMetrics, PointResult, PointStatus, Question, Score
 
-FACTS_FOR_POINTS = 2  # missed points that get their model-answer sentences (prompt length is latency)
-
 SYSTEM = (
     "You are a senior machine-learning interviewer coaching a candidate after a spoken answer. "
     "The rubric result was computed for you and is correct: never say a MISSED point was covered, "
     "and never quote words the candidate did not say. State only facts given in the points and "
     "FACTS; add no facts of your own. Reply with exactly three lines:\n"
-    "COACHING: two to four sentences: first correct any MISCONCEPTION, then explain what to add "
-    "for the most important missed points, using their FACTS.\n"
+    "COACHING: two to four short sentences, at most 70 words: first correct any MISCONCEPTION, then explain "
+    "what to add for the first one or two MISSED points, using their FACTS.\n"
     "IMPROVE: one concrete change for the next attempt.\n"
     "FOLLOW-UP: one question an interviewer would ask next about the first missed point, building "
     "on what the candidate said."
 )
 
 EXAMPLE_USER = """Question: What does the learning rate control in gradient descent?
-COVERED:
-- The learning rate scales each step along the negative gradient. (evidence: "it's how big a step we take downhill")
-MISSED (most important first):
-- Too large a learning rate overshoots and diverges; too small converges slowly. [critical]
+RUBRIC POINTS:
+P1. The learning rate scales each step along the negative gradient. [critical]
+  FACTS: "Each update moves the weights against the gradient by the learning rate times the gradient."
+P2. Too large a learning rate overshoots and diverges; too small converges slowly. [critical]
   FACTS: "If the rate is too large, each step jumps past the minimum and the loss can blow up; if it is too small, training crawls."
-- Schedules such as warmup and decay change the rate during training.
+P3. Schedules such as warmup and decay change the rate during training.
   FACTS: "In practice the rate is warmed up over the first steps and then decayed."
+RESULT:
+COVERED: P1 (evidence: "it's how big a step we take downhill")
+MISSED (most important first): P2, P3
 MISCONCEPTIONS: none
 DELIVERY: 48 s of 90 s, 150 words/min, 2 fillers"""
 
@@ -44,18 +48,38 @@ IMPROVE: After defining the learning rate, spend one sentence on what goes wrong
 FOLLOW-UP: Why can a learning rate that is too large make the training loss blow up instead of going down?"""
 
 
-def describe_result(question: Question, score: Score, delivery: DeliveryMetrics | None) -> str:
+def question_block(question: Question) -> str:
+    """What the critique needs that no score changes: the question and every rubric point with its
+    model-answer sentences (FACTS). It opens the prompt, so its tokens are evaluated while the user
+    answers (`Critic.warm_up(question)`) and after the stop only the short RESULT is left."""
+    rubric = question.rubric
+    lines = [f"Question: {question.prompt}", "RUBRIC POINTS:"]
+    for number, point in enumerate(rubric.points if rubric else (), 1):
+        lines.append(f"P{number}. {point.text}{' [critical]' if point.critical else ''}")
+        facts = facts_for(point.text, question.model_answer)
+        if facts:
+            lines.append("  FACTS: " + " ".join(f'"{fact}"' for fact in facts))
+    return "\n".join(lines)
+
+
+def result_block(question: Question, score: Score, delivery: DeliveryMetrics | None) -> str:
+    """The measured result, naming the points by their numbers in `question_block`."""
+    rubric_ids = [p.id for p in question.rubric.points] if question.rubric else []
+    label = {pid: f"P{number}" for number, pid in enumerate(rubric_ids, 1)}
+
+    def name(point: PointResult) -> str:  # a point the block does not list (never, for a bank rubric) by its text
+        return label.get(point.point_id, point.text)
+
     covered = [p for p in score.points if p.status is PointStatus.HIT]
-    partial = [p for p in score.points if p.status is PointStatus.PARTIAL]
-    missed = sorted((p for p in score.points if p.status is PointStatus.MISS), key=lambda p: (not p.critical, -p.weight))
-    with_facts = {p.point_id for p in (missed + partial)[:FACTS_FOR_POINTS]}
-    lines = [f"Question: {question.prompt}", "COVERED:"]
-    lines += [f'- {p.text} (evidence: "{p.evidence.text}")' for p in covered if p.evidence] or ["- nothing"]
+    # A point the check withdrew was talked about, not stated: "say it explicitly", not "missed".
+    partial = [p for p in score.points if p.status is PointStatus.PARTIAL or (p.status is PointStatus.MISS and p.withdrawn)]
+    missed = sorted((p for p in score.points if p.status is PointStatus.MISS and not p.withdrawn),
+                    key=lambda p: (not p.critical, -p.weight))
+    lines = ["RESULT:", "COVERED: " + ("; ".join(f'{name(p)} (evidence: "{p.evidence.text}")'
+                                                for p in covered if p.evidence) or "nothing")]
     if partial:
-        lines.append("PARTLY COVERED (say it explicitly):")
-        lines += _with_facts(partial, question, with_facts)
-    lines.append("MISSED (most important first):")
-    lines += _with_facts(missed, question, with_facts) or ["- nothing: every point was covered"]
+        lines.append("PARTLY COVERED (say it explicitly): " + ", ".join(name(p) for p in partial))
+    lines.append("MISSED (most important first): " + (", ".join(name(p) for p in missed) or "nothing: every point was covered"))
     misconceptions = "; ".join(f'said "{m.evidence.text}", but in fact: {m.correction}' for m in score.misconceptions)
     lines.append(f"MISCONCEPTIONS (correct these first): {misconceptions}" if misconceptions else "MISCONCEPTIONS: none")
     if delivery is not None:
@@ -65,34 +89,28 @@ def describe_result(question: Question, score: Score, delivery: DeliveryMetrics 
     return "\n".join(lines)
 
 
-def _with_facts(points: list[PointResult], question: Question, with_facts: set[str]) -> list[str]:
-    lines = []
-    for point in points:
-        lines.append(f"- {point.text}{' [critical]' if point.critical else ''}")
-        facts = facts_for(point.text, question.model_answer) if point.point_id in with_facts else []
-        if facts:
-            lines.append("  FACTS: " + " ".join(f'"{fact}"' for fact in facts))
-    return lines
+def describe_result(question: Question, score: Score, delivery: DeliveryMetrics | None) -> str:
+    return f"{question_block(question)}\n{result_block(question, score, delivery)}"
 
 
 # Repeated after the result: a 0.5B model follows the last instruction it read best.
 REMINDER = "Now write the three lines (COACHING, IMPROVE, FOLLOW-UP). Coach only on the MISSED points."
 
 
+def _example() -> list[dict[str, str]]:
+    return [
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": f"{EXAMPLE_USER}\n{REMINDER}"},
+        {"role": "assistant", "content": EXAMPLE_ASSISTANT},
+    ]
+
+
 def build_messages(question: Question, score: Score, delivery: DeliveryMetrics | None) -> list[dict[str, str]]:
-    return [
-        {"role": "system", "content": SYSTEM},
-        {"role": "user", "content": f"{EXAMPLE_USER}\n{REMINDER}"},
-        {"role": "assistant", "content": EXAMPLE_ASSISTANT},
-        {"role": "user", "content": f"{describe_result(question, score, delivery)}\n{REMINDER}"},
-    ]
+    return [*_example(), {"role": "user", "content": f"{describe_result(question, score, delivery)}\n{REMINDER}"}]
 
 
-def fixed_prefix_messages() -> list[dict[str, str]]:
-    """Messages sharing the longest prefix with every real prompt (for warming a prompt cache)."""
-    return [
-        {"role": "system", "content": SYSTEM},
-        {"role": "user", "content": f"{EXAMPLE_USER}\n{REMINDER}"},
-        {"role": "assistant", "content": EXAMPLE_ASSISTANT},
-        {"role": "user", "content": "Question:"},
-    ]
+def fixed_prefix_messages(question: Question | None = None) -> list[dict[str, str]]:
+    """Messages sharing the longest prefix with every real prompt (for warming a prompt cache):
+    with a question, through its rubric block (the chat template closes the turn after it, so
+    the shared tokens end just there)."""
+    return [*_example(), {"role": "user", "content": f"{question_block(question)}\nRESULT:" if question else "Question:"}]

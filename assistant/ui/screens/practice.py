@@ -159,7 +159,7 @@ class PracticeScreen(Screen):
                 return  # the user left, or moved on, while the question was being spoken
             try:
                 answer = self.answer = backend.begin_answer(
-                    question, lambda text: post(PartialTranscript(text)), follow_up=follow_up)
+                    question, lambda text: post(PartialTranscript(text)), follow_up=follow_up, critique=self.critique)
             except Exception as exc:
                 post(TurnFailed("recording", exc))
                 return
