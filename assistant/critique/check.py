@@ -27,6 +27,8 @@ _BLAME = re.compile(r"\b(missed|didn't (?:mention|cover|explain|say)|did not (?:
 # Advice to add something is blame in disguise when that something was covered.
 _ADVICE = re.compile(r"^(?:(?:then|also|next time|first|now|finally),?\s+)?(?:say|explain|mention|add|state|describe|"
                      r"spend (?:one|a) sentence on|talk about|cover|the interviewer wanted)\b", re.I)
+# "After defining X, spend one sentence on Y": the advice is about Y, wherever in the sentence it sits.
+_ADVICE_TARGET = re.compile(r"\b(?:spend (?:one|a) (?:more )?sentence|add (?:one|a) sentence) on\b(.+)", re.I)
 # Praise and blame are judged per clause: "You covered X, but Y" credits X whatever Y says.
 _CLAUSE = re.compile(r"\s*(?:[,;:]\s*|\s+)(?:but|however|whereas|though|yet)\b[,]?\s*|\s*;\s*", re.I)
 
@@ -120,12 +122,24 @@ def misjudged(sentence: str, score: Score, keywords: dict[str, tuple[str, ...]])
         blames = _BLAME.search(clause) or _ADVICE.search(clause)
         if named_covered and blames and not any(_mentions(clause, p, keywords) for p in gaps):
             return f"removed a claim that the covered point “{named_covered[0].text}” was missed"
+        advice = _ADVICE_TARGET.search(clause)
+        if advice:
+            target = advice.group(1)
+            asked = [p for p in covered if _mentions(target, p, keywords)]
+            if asked and not any(_mentions(target, p, keywords) for p in gaps):
+                return f"removed a claim that the covered point “{asked[0].text}” was missed"
     return None
+
+
+def unclear(point: PointResult) -> bool:
+    """Partly covered, or on topic but not confirmed by the point check (withdrawn): the answer
+    is about it, so the feedback asks to state it clearly rather than saying it was left out."""
+    return point.status is PointStatus.PARTIAL or (point.status is PointStatus.MISS and point.withdrawn)
 
 
 def missed_by_importance(score: Score) -> list[PointResult]:
     return sorted((p for p in score.points if p.status is not PointStatus.HIT),
-                  key=lambda p: (p.status is PointStatus.PARTIAL, not p.critical, -p.weight))
+                  key=lambda p: (unclear(p), not p.critical, -p.weight))
 
 
 def rubric_critique(question: Question, score: Score, model: str = "rubric") -> Critique:
@@ -137,10 +151,10 @@ def rubric_critique(question: Question, score: Score, model: str = "rubric") -> 
         follow_up = question.follow_ups[0] if question.follow_ups else "Can you give a concrete example from your own work?"
         return Critique(coaching, improvement, follow_up, "rubric", model)
     first = gaps[0]
-    verb = "only touched on" if first.status is PointStatus.PARTIAL else "did not cover"
+    verb = "only touched on" if unclear(first) else "did not cover"
     coaching = f"Your answer {verb} this point: {first.text}"
     if len(gaps) > 1:
-        coaching += f" It also left out: {gaps[1].text}"
+        coaching += f" It also {'did not clearly state' if unclear(gaps[1]) else 'left out'}: {gaps[1].text}"
     improvement = f"Add one explicit sentence on: {first.text}"
     follow_up = question.follow_ups[0] if question.follow_ups else f"Can you explain this in more depth: {first.text.rstrip('.')}?"
     return Critique(coaching, improvement, follow_up, "rubric", model)
