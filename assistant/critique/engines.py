@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
@@ -69,6 +70,8 @@ class LlamaCppLLM:
         self._context = context
         self._llama = None
         self._lock = threading.Lock()
+        self._readers_waiting = 0  # point-check readings waiting for the model: they go before prefix steps
+        self._count_lock = threading.Lock()
         self._prefixes = PrefixSnapshots()
 
     def load(self) -> None:
@@ -113,15 +116,19 @@ class LlamaCppLLM:
                 if piece:
                     yield piece
 
-    def evaluate_prefix(self, messages: Messages, stop: threading.Event | None = None, *, step: int = 64) -> None:
-        """Evaluate a prompt's tokens into the cache without generating, `step` tokens per hold
-        of the model, so a reading that needs the model (the point check) waits for one step at
-        most; ends early when `stop` is set. For work done while the user answers."""
+    def evaluate_prefix(self, messages: Messages, stop: threading.Event | None = None, *, step: int = 32) -> None:
+        """Evaluate a prompt's tokens into the cache without generating, `step` tokens (~0.5 s on
+        two cores) per hold of the model; a point-check reading waiting for the model goes first,
+        so it waits for one step at most. Ends early when `stop` is set. For work done while the
+        user answers."""
         self.load()
         llama = self._llama
         assert llama is not None
         tokens = llama.tokenize(self._prompt(messages).encode(), special=True)
         while stop is None or not stop.is_set():
+            if self._readers_waiting:
+                time.sleep(0.02)
+                continue
             with self._lock:
                 self._prefixes.switch_to(llama, tokens)
                 done = shared_prefix(llama.input_ids[: llama.n_tokens].tolist(), tokens)
@@ -139,13 +146,19 @@ class LlamaCppLLM:
         llama = self._llama
         assert llama is not None
         prompt = self._prompt(messages)
-        with self._lock:
-            tokens = llama.tokenize(prompt.encode(), special=True)
-            self._prefixes.switch_to(llama, tokens)
-            # At least the last token is evaluated again, so its logits are fresh.
-            llama.n_tokens = min(shared_prefix(llama.input_ids[: llama.n_tokens].tolist(), tokens), len(tokens) - 1)
-            llama.eval(tokens[llama.n_tokens :])
-            logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),)).astype(np.float64)
+        with self._count_lock:
+            self._readers_waiting += 1
+        try:
+            with self._lock:
+                tokens = llama.tokenize(prompt.encode(), special=True)
+                self._prefixes.switch_to(llama, tokens)
+                # At least the last token is evaluated again, so its logits are fresh.
+                llama.n_tokens = min(shared_prefix(llama.input_ids[: llama.n_tokens].tolist(), tokens), len(tokens) - 1)
+                llama.eval(tokens[llama.n_tokens :])
+                logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),)).astype(np.float64)
+        finally:
+            with self._count_lock:
+                self._readers_waiting -= 1
         probs = np.exp(logits - logits.max())
         probs /= probs.sum()
         result = {}
