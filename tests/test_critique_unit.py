@@ -250,7 +250,7 @@ def test_a_point_the_check_withdrew_is_asked_for_as_unclear_not_as_left_out() ->
 
     withdrawn = replace(SCORE, points=(replace(SCORE.points[0], withdrawn=True, confirmed=0.2), *SCORE.points[1:]))
     user = build_messages(QUESTION, withdrawn, None)[-1]["content"]
-    assert "MISSED (most important first): nothing" in user and "PARTLY COVERED (say it explicitly): P1, P3" in user
+    assert "MISSED (most important first): nothing\n" in user and "PARTLY COVERED (say it explicitly): P1, P3" in user
     fallback = rubric_critique(QUESTION, withdrawn)
     assert fallback.coaching.startswith("Your answer only touched on this point: Error decomposes")
     assert "did not clearly state" in fallback.coaching and "left out" not in fallback.coaching

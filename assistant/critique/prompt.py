@@ -79,7 +79,8 @@ def result_block(question: Question, score: Score, delivery: DeliveryMetrics | N
                                                 for p in covered if p.evidence) or "nothing")]
     if partial:
         lines.append("PARTLY COVERED (say it explicitly): " + ", ".join(name(p) for p in partial))
-    lines.append("MISSED (most important first): " + (", ".join(name(p) for p in missed) or "nothing: every point was covered"))
+    nothing = "nothing" if partial else "nothing: every point was covered"
+    lines.append("MISSED (most important first): " + (", ".join(name(p) for p in missed) or nothing))
     misconceptions = "; ".join(f'said "{m.evidence.text}", but in fact: {m.correction}' for m in score.misconceptions)
     lines.append(f"MISCONCEPTIONS (correct these first): {misconceptions}" if misconceptions else "MISCONCEPTIONS: none")
     if delivery is not None:
