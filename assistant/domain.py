@@ -152,6 +152,12 @@ class PointResult:
     # The re-reading model's probability that the answer states the point; None when not re-read.
     confirmed: float | None = None
 
+    @property
+    def unclear(self) -> bool:
+        """Partly covered, or on topic but not confirmed by the point check (withdrawn): the answer
+        is about it, so feedback asks to state it clearly rather than saying it was left out."""
+        return self.status is PointStatus.PARTIAL or (self.status is PointStatus.MISS and self.withdrawn)
+
 
 @dataclass(frozen=True)
 class MisconceptionHit:

@@ -131,15 +131,9 @@ def misjudged(sentence: str, score: Score, keywords: dict[str, tuple[str, ...]])
     return None
 
 
-def unclear(point: PointResult) -> bool:
-    """Partly covered, or on topic but not confirmed by the point check (withdrawn): the answer
-    is about it, so the feedback asks to state it clearly rather than saying it was left out."""
-    return point.status is PointStatus.PARTIAL or (point.status is PointStatus.MISS and point.withdrawn)
-
-
 def missed_by_importance(score: Score) -> list[PointResult]:
     return sorted((p for p in score.points if p.status is not PointStatus.HIT),
-                  key=lambda p: (unclear(p), not p.critical, -p.weight))
+                  key=lambda p: (p.unclear, not p.critical, -p.weight))
 
 
 def rubric_critique(question: Question, score: Score, model: str = "rubric") -> Critique:
@@ -151,10 +145,10 @@ def rubric_critique(question: Question, score: Score, model: str = "rubric") -> 
         follow_up = question.follow_ups[0] if question.follow_ups else "Can you give a concrete example from your own work?"
         return Critique(coaching, improvement, follow_up, "rubric", model)
     first = gaps[0]
-    verb = "only touched on" if unclear(first) else "did not cover"
+    verb = "only touched on" if first.unclear else "did not cover"
     coaching = f"Your answer {verb} this point: {first.text}"
     if len(gaps) > 1:
-        coaching += f" It also {'did not clearly state' if unclear(gaps[1]) else 'left out'}: {gaps[1].text}"
+        coaching += f" It also {'did not clearly state' if gaps[1].unclear else 'left out'}: {gaps[1].text}"
     improvement = f"Add one explicit sentence on: {first.text}"
     follow_up = question.follow_ups[0] if question.follow_ups else f"Can you explain this in more depth: {first.text.rstrip('.')}?"
     return Critique(coaching, improvement, follow_up, "rubric", model)

@@ -72,8 +72,8 @@ def result_block(question: Question, score: Score, delivery: DeliveryMetrics | N
 
     covered = [p for p in score.points if p.status is PointStatus.HIT]
     # A point the check withdrew was talked about, not stated: "say it explicitly", not "missed".
-    partial = [p for p in score.points if p.status is PointStatus.PARTIAL or (p.status is PointStatus.MISS and p.withdrawn)]
-    missed = sorted((p for p in score.points if p.status is PointStatus.MISS and not p.withdrawn),
+    partial = [p for p in score.points if p.unclear]
+    missed = sorted((p for p in score.points if p.status is PointStatus.MISS and not p.unclear),
                     key=lambda p: (not p.critical, -p.weight))
     lines = ["RESULT:", "COVERED: " + ("; ".join(f'{name(p)} (evidence: "{p.evidence.text}")'
                                                 for p in covered if p.evidence) or "nothing")]

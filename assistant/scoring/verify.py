@@ -5,8 +5,9 @@ and B to zero"; "the KL term pushes the policy away from the SFT model" next to 
 the policy close to it". The credited points (hit or partial) are read again by the LLM with the
 whole answer in front of it, as an examiner would: it answers yes / partly / no, and the
 probability of "yes" is read from its next-token distribution (no text is generated). A point it
-does not confirm loses its credit (or half of it, when it is unsure). Misses are never promoted: the rule is "never credit what was
-not said", and the LLM says yes too easily to be trusted the other way (DESIGN.md).
+does not confirm loses its credit (or half of it, when it is unsure). Misses are never promoted:
+the rule is "never credit what was not said", and the LLM says yes too easily to be trusted the
+other way (DESIGN.md).
 
 The answer comes first in the prompt and each claim after it, so the model reads the answer once
 per attempt and each point costs only its own ~50 tokens (about 0.9 s with the 1.5B model on two
@@ -86,9 +87,10 @@ class PointChecker:
         return probs["yes"] / total if total > 0 else 0.0
 
     def check(self, score: Score, answer: str, known: Mapping[str, float] | None = None) -> Score:
-        """`known`: probabilities (by point text) already read with the start of this answer as the
-        premise (scoring/live_check.py); only confirmations are passed, and a longer answer still
-        states what its start stated, so those points are not read again."""
+        """`known`: probabilities (by point text) already read while the answer was spoken
+        (scoring/live_check.py): readings of this very answer, and confirmations read with its
+        start as the premise (a longer answer still states what its start stated). Those points
+        are not read again."""
         if not score.graded or not answer.strip():
             return score
         points = tuple(self._check_point(p, answer, (known or {}).get(p.text)) for p in score.points)
