@@ -73,7 +73,8 @@ class Services:
             return None
         from assistant.scoring.verify import PointChecker
 
-        return PointChecker(model, keep=self.settings.point_check_keep, drop=self.settings.point_check_drop)
+        return PointChecker(model, keep=self.settings.point_check_keep, drop=self.settings.point_check_drop,
+                            paraphrase=self.settings.point_check_paraphrase)
 
     @cached_property
     def notes(self):  # -> NoteStore
