@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parent.parent
 KINDS = ("partial", "paraphrased", "rambling")
 
 
-def pick_answers(limit: int) -> list:
+def pick_answers(limit: int, skip: int = 0) -> list:
     from assistant.gates.calibration import load_calibration
 
     answers = load_calibration(REPO / "tests" / "data" / "calibration")
@@ -49,7 +49,7 @@ def pick_answers(limit: int) -> list:
                 picked.append(by_kind[kind][index])
     # Partial answers first (one per question), then the others, so a small limit still spans topics.
     picked.sort(key=lambda a: KINDS.index(a.kind))
-    return picked[:limit]
+    return picked[skip:skip + limit]
 
 
 def reason_of(note: str) -> str:
@@ -79,7 +79,7 @@ def audit(row: dict, bank) -> list[str]:
     return notes
 
 
-def run_worker(model_path: str, limit: int) -> dict:
+def run_worker(model_path: str, limit: int, skip: int = 0) -> dict:
     import numpy as np  # noqa: F401 - loaded before the models, as in the app
 
     from assistant.config import Settings
@@ -100,7 +100,7 @@ def run_worker(model_path: str, limit: int) -> dict:
                            paraphrase=services.settings.point_check_paraphrase) \
         if model_path == "bundled" and point_check_wanted(services.settings) else None
     rows = []
-    for item in pick_answers(limit):
+    for item in pick_answers(limit, skip):
         question = services.bank.get(item.question_id)
         transcript = transcript_from_words([(w, 0.0, 0.0) for w in item.answer.split()])
         try:  # the app reads the prompt's rubric part while the user answers
@@ -175,11 +175,13 @@ def main() -> None:
     parser.add_argument("--model", action="append", help="LABEL=GGUF path, or 'bundled'")
     parser.add_argument("--before", type=Path, help="a checkout of the earlier critique code to compare")
     parser.add_argument("--limit", type=int, default=40)
+    parser.add_argument("--skip", type=int, default=0,
+                        help="start after this many answers: choose designs on answers the report (the first 40) leaves out")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "critique_quality")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(run_worker(args.worker, args.limit)))
+        print(json.dumps(run_worker(args.worker, args.limit, args.skip)))
         return
     models = dict(m.split("=", 1) if "=" in m else (m, m) for m in args.model or ["bundled"])
     trees = {"now": REPO, **({"before": args.before.resolve()} if args.before else {})}
@@ -188,7 +190,7 @@ def main() -> None:
         for tree_label, tree in trees.items():
             # The code under test comes first on the path; the bench and its audit stay this checkout's.
             env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tree), str(REPO)])}
-            done = subprocess.run([sys.executable, __file__, "--worker", model_path, "--limit", str(args.limit)],
+            done = subprocess.run([sys.executable, __file__, "--worker", model_path, "--limit", str(args.limit), "--skip", str(args.skip)],
                                   stdout=subprocess.PIPE, text=True, cwd=tree, env=env)
             if done.returncode != 0:
                 print(f"{model_label}/{tree_label} failed", file=sys.stderr)
