@@ -161,10 +161,6 @@ class Settings(BaseSettings):
     point_check_drop: float = Field(default=0.35, ge=0.0, le=1.0)
     """Below this probability the credit is withdrawn; between drop and keep it counts as partly."""
 
-    point_check_paraphrase: float = Field(default=0.80, ge=0.0, le=1.0)
-    """Embedding similarity at or above which the check cannot withdraw a credit, only lower it to
-    partly: the model rejects plain restatements of points that pack two facts."""
-
     llm_base_url: str | None = None
     """OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1 (Ollama)."""
 

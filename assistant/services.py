@@ -73,8 +73,7 @@ class Services:
             return None
         from assistant.scoring.verify import PointChecker
 
-        return PointChecker(model, keep=self.settings.point_check_keep, drop=self.settings.point_check_drop,
-                            paraphrase=self.settings.point_check_paraphrase)
+        return PointChecker(model, keep=self.settings.point_check_keep, drop=self.settings.point_check_drop)
 
     @cached_property
     def notes(self):  # -> NoteStore

@@ -96,8 +96,7 @@ def run_worker(model_path: str, limit: int, skip: int = 0) -> dict:
     llm = LlamaCppLLM(path, threads=services.settings.llm_threads)
     critic = Critic(llm, max_tokens=services.settings.llm_max_tokens)
     # The point check on the same model instance, as the app runs it (one model in memory).
-    checker = PointChecker(llm, keep=services.settings.point_check_keep, drop=services.settings.point_check_drop,
-                           paraphrase=services.settings.point_check_paraphrase) \
+    checker = PointChecker(llm, keep=services.settings.point_check_keep, drop=services.settings.point_check_drop) \
         if model_path == "bundled" and point_check_wanted(services.settings) else None
     rows = []
     for item in pick_answers(limit, skip):

@@ -53,20 +53,6 @@ def test_confirmed_points_keep_credit_unsure_ones_count_as_partly_and_the_rest_l
     assert checked.checked_by == "scripted"
 
 
-def test_a_near_paraphrase_the_model_rejects_is_lowered_to_partly_not_withdrawn() -> None:
-    from dataclasses import replace
-
-    close = replace(point("a", PointStatus.HIT), similarity=0.87)  # a restatement of the point
-    far = replace(point("b", PointStatus.HIT), similarity=0.79)  # on topic only
-    score = Score(100.0, (close, far), ())
-    model = ScriptedModel({"claim a": 0.30, "claim b": 0.30})
-    checked = PointChecker(model, keep=0.5, drop=0.35, paraphrase=0.8).check(score, ANSWER)
-    assert [(p.status, p.withdrawn) for p in checked.points] == [(PointStatus.PARTIAL, True), (PointStatus.MISS, True)]
-    assert checked.points[0].evidence == close.evidence  # the span that says it is still shown
-    confirmed = PointChecker(ScriptedModel({"claim a": 0.9, "claim b": 0.9}), paraphrase=0.8).check(score, ANSWER)
-    assert [p.status for p in confirmed.points] == [PointStatus.HIT, PointStatus.HIT]  # the check still decides a hit
-
-
 def test_ungraded_scores_and_empty_answers_are_left_alone() -> None:
     from dataclasses import replace
 

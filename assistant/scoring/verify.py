@@ -72,20 +72,12 @@ class PointChecker:
     definitions), and barely tells swapped roles from right ones (the issue's swapped priors go
     from hit to partly, not to miss). A dropped threshold of 0.35 keeps most such cases at
     partly rather than missed. A different model needs its own thresholds.
-
-    Near-paraphrases are never withdrawn outright: a span whose embedding similarity with the
-    point is at least `paraphrase` stays at least partly covered. The model says no to plain
-    restatements of points that pack two facts ("only a tiny number of parameters is trainable,
-    so you need much less GPU memory for gradients and optimizer states" against LoRA's memory
-    point: similarity 0.87, P(yes) 0.30). On bench/data/judge_dev/ no absent point reaches 0.8,
-    while 12 stated ones do, 2 of them below drop. The check still decides hit or partly there.
     """
 
-    def __init__(self, model: NextTokenModel, keep: float = 0.50, drop: float = 0.35, paraphrase: float = 0.80) -> None:
+    def __init__(self, model: NextTokenModel, keep: float = 0.50, drop: float = 0.35) -> None:
         self.model = model
         self.keep = keep
         self.drop = drop
-        self.paraphrase = paraphrase
         self.name = model.name
 
     def confirm(self, answer: str, claim: str) -> float:
@@ -110,6 +102,6 @@ class PointChecker:
         confirmed = round(known if known is not None else self.confirm(answer, point.text), 4)
         if confirmed >= self.keep:
             return replace(point, confirmed=confirmed)
-        if confirmed >= self.drop or point.similarity >= self.paraphrase:
+        if confirmed >= self.drop:
             return replace(point, status=PointStatus.PARTIAL, withdrawn=point.status is PointStatus.HIT, confirmed=confirmed)
         return replace(point, status=PointStatus.MISS, evidence=None, withdrawn=True, confirmed=confirmed)
