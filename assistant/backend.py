@@ -71,7 +71,8 @@ class Backend(Protocol):
     def begin_answer(self, question: Question, on_partial: PartialCallback, *,
                      follow_up: str | None = None, critique: bool = False) -> LiveAnswer: ...
 
-    def critique(self, attempt: Attempt, question: Question, on_token: TokenCallback) -> Attempt: ...
+    def critique(self, attempt: Attempt, question: Question, on_token: TokenCallback,
+                 stop: threading.Event | None = None) -> Attempt: ...  # CritiqueCancelled when `stop` is set
 
     def play(self, attempt: Attempt) -> SoundPlayer: ...
 
@@ -171,10 +172,11 @@ class LocalBackend:
         session.start()  # raises AudioDeviceError with the fix when there is no microphone
         return session
 
-    def critique(self, attempt: Attempt, question: Question, on_token: TokenCallback) -> Attempt:
+    def critique(self, attempt: Attempt, question: Question, on_token: TokenCallback,
+                 stop: threading.Event | None = None) -> Attempt:
         from assistant.practice import add_critique
 
-        return add_critique(self.services, attempt, question, on_token=on_token)
+        return add_critique(self.services, attempt, question, on_token=on_token, stop=stop)
 
     def play(self, attempt: Attempt) -> SoundPlayer:
         from assistant.audio.files import AudioError

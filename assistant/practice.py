@@ -76,8 +76,10 @@ def score_recording(services: Services, audio_path: Path, question: Question, *,
 
 
 def add_critique(services: Services, attempt: Attempt, question: Question, *,
-                 on_token: Callable[[str], None] | None = None, save: bool = True) -> Attempt:
-    """Coaching and a follow-up from the LLM (checked against the rubric); stored when `save`."""
+                 on_token: Callable[[str], None] | None = None, save: bool = True,
+                 stop: threading.Event | None = None) -> Attempt:
+    """Coaching and a follow-up from the LLM (checked against the rubric); stored when `save`.
+    Setting `stop` ends the writing early (CritiqueCancelled); the attempt is left as it was."""
     from assistant.critique.models import ModelUnavailable
 
     try:
@@ -88,7 +90,7 @@ def add_critique(services: Services, attempt: Attempt, question: Question, *,
         fallback = rubric_critique(question, attempt.score)
         critique = Critique(fallback.coaching, fallback.improvement, fallback.follow_up, "rubric", "none", (str(exc),))
     else:
-        critique = critic.critique(question, attempt.transcript, attempt.score, attempt.delivery, on_token)
+        critique = critic.critique(question, attempt.transcript, attempt.score, attempt.delivery, on_token, stop)
     if save and attempt.id is not None:
         return services.store.set_critique(attempt, critique)
     attempt.critique = critique

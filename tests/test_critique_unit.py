@@ -254,3 +254,24 @@ def test_a_point_the_check_withdrew_is_asked_for_as_unclear_not_as_left_out() ->
     fallback = rubric_critique(QUESTION, withdrawn)
     assert fallback.coaching.startswith("Your answer only touched on this point: Error decomposes")
     assert "did not clearly state" in fallback.coaching and "left out" not in fallback.coaching
+
+
+def test_a_stop_ends_the_writing_between_tokens_and_nothing_is_returned() -> None:
+    import threading
+
+    from assistant.critique.critic import CritiqueCancelled
+
+    llm = SectionLLM({"COACHING:": "Add the decomposition into bias squared, variance and irreducible noise.",
+                      "IMPROVE:": "Open with it.", "FOLLOW-UP:": "Which term can no model reduce?"})
+    stop = threading.Event()
+    shown: list[str] = []
+
+    def on_token(piece: str) -> None:
+        shown.append(piece)
+        if len(shown) == 3:  # the user quits while the coaching is being written
+            stop.set()
+
+    with pytest.raises(CritiqueCancelled):
+        Critic(llm).critique(QUESTION, transcript_from_words([("x", 0, 1)]), SCORE, None, on_token=on_token, stop=stop)
+    assert [label for label, _ in llm.calls] == ["COACHING:"]  # the later lines were never started
+    assert len(shown) == 3  # not one token after the stop

@@ -116,7 +116,7 @@ class FakeBackend:
         text = self.answers.pop(0) if self.answers else question.model_answer
         return FakeAnswer(self, question, text, on_partial, follow_up)
 
-    def critique(self, attempt: Attempt, question: Question, on_token) -> Attempt:
+    def critique(self, attempt: Attempt, question: Question, on_token, stop=None) -> Attempt:
         for piece in ("You covered ", "the main idea."):
             on_token(piece)
         self.critiques += 1

@@ -27,6 +27,11 @@ NEXT_LABEL = re.compile(r"\b(?:IMPROVE|FOLLOW-UP)\s*:")
 SENTENCE_END = re.compile(r"[.?!](?=\s|$)")
 
 
+class CritiqueCancelled(Exception):
+    """The critique was no longer wanted (the user left the screen or quit): generation stopped
+    between two tokens, and nothing is returned or saved."""
+
+
 def _emitted(pieces: Iterator[str], emit: TokenCallback) -> Iterator[str]:
     for piece in pieces:
         emit(piece)
@@ -60,13 +65,20 @@ class Critic:
             pass  # the real call reports the problem and falls back to the rubric
 
     def critique(self, question: Question, transcript: Transcript, score: Score, delivery: DeliveryMetrics | None,
-                 on_token: TokenCallback | None = None) -> Critique:
-        """Always returns feedback: from the model when it works, else from the rubric (with the reason)."""
+                 on_token: TokenCallback | None = None, stop: threading.Event | None = None) -> Critique:
+        """Always returns feedback: from the model when it works, else from the rubric (with the
+        reason). Raises CritiqueCancelled when `stop` is set while the model writes: a thread
+        cannot be killed, and quitting the app would otherwise wait for the whole critique."""
         if not score.graded:
             return Critique(f"No critique: {score.reason}.", "Record the answer again.", "", "rubric", "none")
         if self.llm is None:
             return rubric_critique(question, score)
-        emit = on_token or (lambda piece: None)
+        shown = on_token or (lambda piece: None)
+
+        def emit(piece: str) -> None:  # called for every token, so a stop takes effect within one
+            if stop is not None and stop.is_set():
+                raise CritiqueCancelled
+            shown(piece)
         messages = build_messages(question, score, delivery)
         try:
             if getattr(self.llm, "continues_prefill", False):

@@ -169,8 +169,15 @@ class PracticeScreen(Screen):
             return
         post(AttemptScored(attempt))
         if self.critique and attempt.score.graded and turn == self._turn:
+            from assistant.critique.critic import CritiqueCancelled
+
             try:
-                done = backend.critique(attempt, self.question_for(attempt), lambda piece: post(CritiqueToken(piece)))
+                # Leaving the screen (or quitting) stops the writing: the app would otherwise wait
+                # for this thread, with a blank terminal, until the whole critique was written.
+                done = backend.critique(attempt, self.question_for(attempt), lambda piece: post(CritiqueToken(piece)),
+                                        stop=self._leaving)
+            except CritiqueCancelled:
+                return  # the attempt is saved; `viva critique ID` writes its critique later
             except Exception as exc:
                 post(TurnFailed("critique", exc))
                 return
