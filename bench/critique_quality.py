@@ -189,8 +189,9 @@ def main() -> None:
         for tree_label, tree in trees.items():
             # The code under test comes first on the path; the bench and its audit stay this checkout's.
             env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tree), str(REPO)])}
-            done = subprocess.run([sys.executable, __file__, "--worker", model_path, "--limit", str(args.limit), "--skip", str(args.skip)],
-                                  stdout=subprocess.PIPE, text=True, cwd=tree, env=env)
+            command = [sys.executable, __file__, "--worker", model_path, "--limit", str(args.limit),
+                       "--skip", str(args.skip)]
+            done = subprocess.run(command, stdout=subprocess.PIPE, text=True, cwd=tree, env=env)
             if done.returncode != 0:
                 print(f"{model_label}/{tree_label} failed", file=sys.stderr)
                 continue

@@ -37,8 +37,9 @@ Tried 2026-12-07 and reverted: never withdrawing a credit whose span has embeddi
 >= 0.80 with the point (only lowering it to partly), chosen on the dev set, where no absent point
 reaches 0.80. False-credit set: stated found 84.3% -> 86.4% (hit unchanged), absent credited as
 partly 9.7% -> 10.4% (swapped 22.4% -> 27.6%); calibration stated found 71.6% -> 74.8%; model
-answers 2 of 27 below 80 (bench/results/judge_quality_point_check_paraphrase_floor.json). The feature network was trained on pairs built from the bank alone and
-does not carry over to answers written by other hands.
+answers 2 of 27 below 80 (bench/results/judge_quality_point_check_paraphrase_floor.json).
+The feature network was trained on pairs built from the bank alone and does not carry over to
+answers written by other hands.
 """
 
 from __future__ import annotations

@@ -275,3 +275,26 @@ def test_a_stop_ends_the_writing_between_tokens_and_nothing_is_returned() -> Non
         Critic(llm).critique(QUESTION, transcript_from_words([("x", 0, 1)]), SCORE, None, on_token=on_token, stop=stop)
     assert [label for label, _ in llm.calls] == ["COACHING:"]  # the later lines were never started
     assert len(shown) == 3  # not one token after the stop
+
+
+def test_a_stop_closes_a_one_request_stream_so_the_model_is_free_again() -> None:
+    import threading
+
+    from assistant.critique.critic import CritiqueCancelled
+
+    closed: list[bool] = []
+
+    class OneRequestLLM:  # a server or transformers: the whole reply in one request
+        name = "one-request"
+
+        def stream(self, messages, *, max_tokens: int, prefill: str = "") -> Iterator[str]:
+            try:
+                yield from (" Add", " the", " decomposition", " now.")
+            finally:
+                closed.append(True)
+
+    stop = threading.Event()
+    with pytest.raises(CritiqueCancelled):
+        Critic(OneRequestLLM()).critique(QUESTION, transcript_from_words([("x", 0, 1)]), SCORE, None,
+                                         on_token=lambda piece: stop.set(), stop=stop)
+    assert closed == [True]

@@ -75,7 +75,8 @@ class Critic:
             return rubric_critique(question, score)
         shown = on_token or (lambda piece: None)
 
-        def emit(piece: str) -> None:  # called for every token, so a stop takes effect within one
+        def emit(piece: str) -> None:  # called for every token: a stop takes effect at the next one
+            # (or after the prompt is read, ~2 s, when it comes before the first)
             if stop is not None and stop.is_set():
                 raise CritiqueCancelled
             shown(piece)
@@ -85,8 +86,9 @@ class Critic:
                 reply = self._write_by_section(messages, emit)
             else:
                 emit(PREFILL)
-                reply = PREFILL + "".join(_emitted(self.llm.stream(messages, max_tokens=self.max_tokens,
-                                                                   prefill=PREFILL), emit))
+                # Closed at once when a stop ends the reply early: the stream holds the model.
+                with closing(self.llm.stream(messages, max_tokens=self.max_tokens, prefill=PREFILL)) as pieces:
+                    reply = PREFILL + "".join(_emitted(pieces, emit))
         except (ModelUnavailable, OSError, RuntimeError, ValueError) as exc:
             fallback = rubric_critique(question, score)
             return Critique(fallback.coaching, fallback.improvement, fallback.follow_up, "rubric", "none",
