@@ -225,6 +225,35 @@ def test_each_line_is_written_in_turn_so_a_long_coaching_cannot_crowd_out_the_re
     assert shown.startswith("COACHING:") and "\nIMPROVE: Open with the decomposition." in shown and "\nFOLLOW-UP:" in shown
 
 
+def test_a_line_that_copies_the_worked_example_is_stopped_and_written_again_from_another_opening() -> None:
+    copied_improvement = "After defining bias, spend one sentence on what goes wrong at each extreme of the rate."
+    copied_follow_up = "Why can a learning rate that is too large make the training loss blow up instead of going down?"
+    llm = SectionLLM({"COACHING:": "Add the decomposition into bias squared, variance and irreducible noise.",
+                      "IMPROVE:": copied_improvement, "IMPROVE: Next time,": "open with the decomposition.",
+                      "FOLLOW-UP:": copied_follow_up,
+                      "FOLLOW-UP: How": "does the irreducible noise term limit what any model can reach?"})
+    streamed: list[str] = []
+    critique = Critic(llm).critique(QUESTION, transcript_from_words([("x", 0, 1)]), SCORE, None, on_token=streamed.append)
+    assert critique.source == "llm", critique.notes
+    assert critique.improvement == "Next time, open with the decomposition."
+    assert critique.follow_up == "How does the irreducible noise term limit what any model can reach?"
+    # Each copy was cut off as soon as it matched the example, before the whole line was written.
+    copied_words = [words for label, words in llm.calls if label in ("IMPROVE:", "FOLLOW-UP:")]
+    assert len(copied_words) == 2
+    assert "blow up" not in "".join(streamed) and "each extreme of the rate" not in "".join(streamed)
+
+
+def test_a_copied_coaching_sentence_is_dropped_but_the_rest_of_the_coaching_is_kept() -> None:
+    coaching = ("Add the decomposition into bias squared, variance and irreducible noise. "
+                "Then mention schedules, such as warmup and decay, which change the rate during training.")
+    llm = SectionLLM({"COACHING:": coaching, "IMPROVE:": "Open with the decomposition.",
+                      "FOLLOW-UP:": "Which term of the decomposition can no model reduce?"})
+    critique = Critic(llm).critique(QUESTION, transcript_from_words([("x", 0, 1)]), SCORE, None)
+    assert [label for label, _ in llm.calls] == ["COACHING:", "IMPROVE:", "FOLLOW-UP:"]  # no second try
+    assert critique.coaching == "Add the decomposition into bias squared, variance and irreducible noise."
+    assert any("worked example" in note for note in critique.notes)
+
+
 def test_a_line_cut_off_before_its_first_full_stop_is_left_to_the_rubric() -> None:
     llm = SectionLLM({"COACHING:": "Add the decomposition into bias squared, variance and irreducible noise.",
                       "IMPROVE:": " ".join(["and then"] * 40), "FOLLOW-UP:": "Which term can no model reduce?"})

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import closing
 from typing import TYPE_CHECKING
 
-from assistant.critique.check import checked_critique, rubric_critique
+from assistant.critique.check import checked_critique, copies_example, rubric_critique
 from assistant.critique.engines import LLM
 from assistant.critique.models import ModelUnavailable
 from assistant.critique.prompt import build_messages
@@ -23,6 +23,11 @@ PREFILL = "COACHING:"
 # The reply's lines and their shares of max_tokens, written one after another where the engine
 # continues a prefilled reply (llama.cpp): ~80, 40 and 40 tokens of the default 160.
 SECTIONS = (("COACHING:", 0.5), ("IMPROVE:", 0.25), ("FOLLOW-UP:", 0.25))
+# A line that starts copying the worked example (about another question) is stopped and written
+# again from an opening the example does not have: the 1.5B copied the example's improvement
+# ("spend one sentence on what goes wrong at each extreme") and then its follow-up word for word,
+# in 11 of 12 critiques (bench/critique_quality.py --skip 40 --limit 12).
+FRESH_OPENINGS = {"IMPROVE:": " Next time,", "FOLLOW-UP:": " How"}
 NEXT_LABEL = re.compile(r"\b(?:IMPROVE|FOLLOW-UP)\s*:")
 SENTENCE_END = re.compile(r"[.?!](?=\s|$)")
 
@@ -105,11 +110,20 @@ class Critic:
             head = f"{reply}\n{label}" if reply else label
             emit(head[len(reply):])
             budget = max(int(self.max_tokens * share), 8)
-            reply = head + self._line(messages, head, budget, emit)
+            opening = FRESH_OPENINGS.get(label)
+            line = self._line(messages, head, budget, emit, stop_copying=opening is not None)
+            if line is None and opening:  # copying the example: once more, from another opening
+                emit(f"\n{label}{opening}")
+                retried = self._line(messages, head + opening, budget, emit, stop_copying=True)
+                line = opening + retried if retried else ""
+            reply = head + (line or "")
         return reply
 
-    def _line(self, messages: list[dict[str, str]], prefill: str, budget: int, emit: TokenCallback) -> str:
-        """One line of the reply: up to its newline, or to its last full sentence when the budget runs out."""
+    def _line(self, messages: list[dict[str, str]], prefill: str, budget: int, emit: TokenCallback,
+              *, stop_copying: bool = False) -> str | None:
+        """One line of the reply: up to its newline, or to its last full sentence when the budget
+        runs out. With `stop_copying`, None as soon as it copies the worked example (the rest
+        would be copied too); the coaching's other sentences are worth keeping, so it goes on."""
         text = ""
         with closing(self.llm.stream(messages, max_tokens=budget, prefill=prefill)) as pieces:
             for piece in pieces:
@@ -121,9 +135,11 @@ class Critic:
                     label = NEXT_LABEL.search(whole)
                     whole = whole[: label.start()] if label else whole
                     emit(whole[len(text):])
-                    return whole.rstrip()
+                    return None if stop_copying and copies_example(whole) else whole.rstrip()
                 text += piece
                 emit(piece)
+                if stop_copying and copies_example(text):
+                    return None
         # Out of budget mid-line: a sentence cut off mid-way reads as a mistake, so only whole
         # ones are kept (none: the line is missing and the checker fills it from the rubric).
         sentence_ends = [m.end() for m in SENTENCE_END.finditer(text)]
