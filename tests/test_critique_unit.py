@@ -37,6 +37,7 @@ def test_prompt_grounds_the_model_in_the_rubric_result() -> None:
     assert 'P2 (evidence: "A simple model underfits because of high bias.")' in user
     assert "P1. Error decomposes into bias squared, variance and irreducible noise. [critical]" in user
     assert "MISSED (most important first): P1" in user and "PARTLY COVERED (say it explicitly): P3" in user
+    assert user.endswith("The FOLLOW-UP asks about P1.")  # named: "the first missed point" was not followed
 
 
 def test_the_rubric_part_of_the_prompt_comes_first_and_does_not_depend_on_the_score() -> None:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.critique.grounding import FactSource, content_keys, facts_for, unsupported
-from assistant.critique.prompt import EXAMPLE_ASSISTANT
+from assistant.critique.prompt import EXAMPLE_ASSISTANT, gaps_by_importance
 from assistant.domain import Critique, PointResult, PointStatus, Question, Score
 
 _LABELS = {"coaching": r"coaching", "improvement": r"improve(?:ment)?", "follow_up": r"follow[- ]?up(?: question)?"}
@@ -74,11 +74,23 @@ def _ngrams(text: str, n: int = 7) -> set[tuple[str, ...]]:
 
 
 _EXAMPLE_NGRAMS = _ngrams(EXAMPLE_ASSISTANT)
+# What the worked example is about (gradient descent's learning rate). Stopped from copying it, the
+# 1.5B reworded it instead: "Next time, explain what happens at each extreme of the learning rate"
+# to a candidate asked about spam detection.
+EXAMPLE_SUBJECT = ("learning rate", "step size", "overshoot", "diverge", "warmup", "warm up", "warmed up", "decay",
+                   "blow up", "blows up", "downhill", "converges slowly", "converges very slowly")
 
 
 def copies_example(sentence: str) -> bool:
     """Small models copy the worked example's wording (about a different question) verbatim."""
     return bool(_ngrams(sentence) & _EXAMPLE_NGRAMS)
+
+
+def example_subject(sentence: str, source: FactSource) -> str | None:
+    """The worked example's subject, when the sentence names it and this question's bank text
+    (and the candidate) never do: borrowed from the example, not advice on this answer."""
+    said = f" {_normal(sentence)} "
+    return next((s for s in EXAMPLE_SUBJECT if f" {s}" in said and f" {s}" not in f" {source.wording}"), None)
 
 
 def check_sentences(text: str, score: Score, transcript: str, keywords: dict[str, tuple[str, ...]],
@@ -90,6 +102,10 @@ def check_sentences(text: str, score: Score, transcript: str, keywords: dict[str
     for sentence in _SENTENCE.split(text.strip()) if text.strip() else []:
         if copies_example(sentence):
             notes.append("removed a sentence copied from the prompt's worked example")
+            continue
+        borrowed = example_subject(sentence, source) if source is not None else None
+        if borrowed:
+            notes.append(f"removed a sentence borrowed from the prompt's worked example (“{borrowed}”): “{sentence}”")
             continue
         invented = [q for q in _QUOTE.findall(sentence) if _normal(q) not in said]
         if invented:
@@ -131,14 +147,9 @@ def misjudged(sentence: str, score: Score, keywords: dict[str, tuple[str, ...]])
     return None
 
 
-def missed_by_importance(score: Score) -> list[PointResult]:
-    return sorted((p for p in score.points if p.status is not PointStatus.HIT),
-                  key=lambda p: (p.unclear, not p.critical, -p.weight))
-
-
 def rubric_critique(question: Question, score: Score, model: str = "rubric") -> Critique:
     """Deterministic feedback from the rubric alone: the fallback when the model's output is unusable."""
-    gaps = missed_by_importance(score)
+    gaps = gaps_by_importance(score)
     if not gaps:
         coaching = "You covered every rubric point. Keep the same structure, and make each point in one clear sentence."
         improvement = "Tighten the delivery: lead with the key idea, then support it."
@@ -160,10 +171,13 @@ def follow_up_problem(follow_up: str, question: Question, score: Score, source: 
     important gap (when there is one), and state nothing the bank does not."""
     if not follow_up.endswith("?") or len(follow_up.split()) < 4 or copies_example(follow_up):
         return "follow-up question missing"
+    borrowed = example_subject(follow_up, source)
+    if borrowed:
+        return f"follow-up borrowed from the prompt's worked example (“{borrowed}”)"
     wrong = misjudged(follow_up, score, keywords)
     if wrong:
         return f"follow-up {wrong.removeprefix('removed ')}"
-    gaps = missed_by_importance(score)
+    gaps = gaps_by_importance(score)
     if gaps:
         topic = content_keys(" ".join([gaps[0].text, *facts_for(gaps[0].text, question.model_answer)]))
         if topic and not topic & content_keys(follow_up):

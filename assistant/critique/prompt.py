@@ -62,6 +62,13 @@ def question_block(question: Question) -> str:
     return "\n".join(lines)
 
 
+def gaps_by_importance(score: Score) -> list[PointResult]:
+    """The points not covered, most important first: missed before partly covered, then critical
+    ones, then by weight. The coaching starts with the first; the follow-up is about it."""
+    return sorted((p for p in score.points if p.status is not PointStatus.HIT),
+                  key=lambda p: (p.unclear, not p.critical, -p.weight))
+
+
 def result_block(question: Question, score: Score, delivery: DeliveryMetrics | None) -> str:
     """The measured result, naming the points by their numbers in `question_block`."""
     rubric_ids = [p.id for p in question.rubric.points] if question.rubric else []
@@ -73,8 +80,7 @@ def result_block(question: Question, score: Score, delivery: DeliveryMetrics | N
     covered = [p for p in score.points if p.status is PointStatus.HIT]
     # A point the check withdrew was talked about, not stated: "say it explicitly", not "missed".
     partial = [p for p in score.points if p.unclear]
-    missed = sorted((p for p in score.points if p.status is PointStatus.MISS and not p.unclear),
-                    key=lambda p: (not p.critical, -p.weight))
+    missed = [p for p in gaps_by_importance(score) if not p.unclear]
     lines = ["RESULT:", "COVERED: " + ("; ".join(f'{name(p)} (evidence: "{p.evidence.text}")'
                                                 for p in covered if p.evidence) or "nothing")]
     if partial:
@@ -94,20 +100,27 @@ def describe_result(question: Question, score: Score, delivery: DeliveryMetrics 
     return f"{question_block(question)}\n{result_block(question, score, delivery)}"
 
 
-# Repeated after the result: a 0.5B model follows the last instruction it read best.
-REMINDER = "Now write the three lines (COACHING, IMPROVE, FOLLOW-UP). Coach only on the MISSED points."
+def reminder(follow_up_about: str | None) -> str:
+    """Repeated after the result: a small model follows the last instruction it read best. It
+    names the follow-up's point: told only "the first missed point", the 1.5B asked about
+    another point in 11 of 40 critiques (bench/critique_quality.py)."""
+    text = "Now write the three lines (COACHING, IMPROVE, FOLLOW-UP). Coach only on the MISSED points."
+    return f"{text} The FOLLOW-UP asks about {follow_up_about}." if follow_up_about else text
 
 
 def _example() -> list[dict[str, str]]:
     return [
         {"role": "system", "content": SYSTEM},
-        {"role": "user", "content": f"{EXAMPLE_USER}\n{REMINDER}"},
+        {"role": "user", "content": f"{EXAMPLE_USER}\n{reminder('P2')}"},
         {"role": "assistant", "content": EXAMPLE_ASSISTANT},
     ]
 
 
 def build_messages(question: Question, score: Score, delivery: DeliveryMetrics | None) -> list[dict[str, str]]:
-    return [*_example(), {"role": "user", "content": f"{describe_result(question, score, delivery)}\n{REMINDER}"}]
+    gaps = gaps_by_importance(score)
+    numbers = {p.id: f"P{n}" for n, p in enumerate(question.rubric.points if question.rubric else (), 1)}
+    target = numbers.get(gaps[0].point_id) if gaps else None
+    return [*_example(), {"role": "user", "content": f"{describe_result(question, score, delivery)}\n{reminder(target)}"}]
 
 
 def fixed_prefix_messages(question: Question | None = None) -> list[dict[str, str]]:
