@@ -54,6 +54,7 @@ def pick_answers(limit: int, skip: int = 0) -> list:
 
 def reason_of(note: str) -> str:
     for pattern, reason in ((r"does not support", "fact not in the bank"), (r"copied from the prompt", "copied example"),
+                            (r"borrowed from the prompt", "worked example's subject"),
                             (r"never said", "invented quote"), (r"missed point .* was covered", "credits a missed point"),
                             (r"covered point .* was missed", "blames a covered point")):
         if re.search(pattern, note):

@@ -111,3 +111,23 @@ def test_a_misconception_is_corrected_first(l1_vs_l2: Question) -> None:
     critique = checked_critique(reply, l1_vs_l2, score, wrong.text, "fake")
     assert critique.coaching.startswith(f"First, a correction: {wrong.correction}")
     assert "Add the Bayesian reading" in critique.coaching
+
+
+def test_a_sentence_on_the_worked_examples_subject_is_dropped_where_the_bank_never_mentions_it() -> None:
+    bank = load_bank(REPO / "question_bank", REPO / "rubrics")
+    spam, descent = bank.questions["sd-spam-detection"], bank.questions["sl-gradient-descent"]
+    assert spam.rubric is not None and descent.rubric is not None
+    # What the 1.5B wrote for a spam-detection answer once stopped from copying the example verbatim.
+    reply = ("COACHING: Start by clarifying the requirements and constraints, such as scale and the latency budget.\n"
+             "IMPROVE: Next time, explain what happens at each extreme of the learning rate.\n"
+             "FOLLOW-UP: How does the learning rate affect the convergence of the gradient descent algorithm?")
+    missed = {p.id for p in spam.rubric.points}
+    critique = checked_critique(reply, spam, score_missing(spam, missed), "we flag spam with a classifier", "fake")
+    assert "learning rate" not in critique.improvement and "learning rate" not in critique.follow_up
+    assert any("worked example" in note and "learning rate" in note for note in critique.notes)
+    # The same words are advice on a question about the learning rate.
+    rate = ("COACHING: Say that too large a learning rate makes the loss diverge.\n"
+            "IMPROVE: Next time, say what happens when the learning rate is too large or too small.\n"
+            "FOLLOW-UP: Why can a learning rate that is too large make the loss diverge?")
+    critique = checked_critique(rate, descent, score_missing(descent, {p.id for p in descent.rubric.points}), "", "fake")
+    assert not any("worked example" in note for note in critique.notes), critique.notes

@@ -105,6 +105,7 @@ class FactSource:
     vocabulary: frozenset[str]  # every term of the bank text, the question and the transcript
     clause_terms: tuple[frozenset[str], ...]  # terms of each clause of the bank text
     sentence_clauses: tuple[tuple[frozenset[str], ...], ...]  # per bank sentence, its clauses' terms
+    wording: str = ""  # all of that text, lower case, words separated by single spaces
 
     @classmethod
     def for_question(cls, question: Question, transcript: str = "") -> FactSource:
@@ -117,8 +118,10 @@ class FactSource:
             factual += [v for p in rubric.points for v in p.variants]
             factual += [m.correction for m in rubric.misconceptions]
         per_sentence = [tuple(frozenset(terms(c)) for c in clauses(s)) for t in factual for s in sentences(t)]
-        vocabulary = {t for text in [*factual, question.prompt, *question.follow_ups, transcript] for t in terms(text)}
-        return cls(frozenset(vocabulary), tuple(c for s in per_sentence for c in s), tuple(per_sentence))
+        texts = [*factual, question.prompt, *question.follow_ups, transcript]
+        vocabulary = {t for text in texts for t in terms(text)}
+        wording = " ".join(" ".join(re.findall(r"[a-z0-9']+", text.lower())) for text in texts)
+        return cls(frozenset(vocabulary), tuple(c for s in per_sentence for c in s), tuple(per_sentence), wording)
 
     def unknown_terms(self, sentence: str) -> list[str]:
         """The sentence's terms (as written) that the bank text never uses."""
