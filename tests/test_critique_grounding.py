@@ -131,3 +131,11 @@ def test_a_sentence_on_the_worked_examples_subject_is_dropped_where_the_bank_nev
             "FOLLOW-UP: Why can a learning rate that is too large make the loss diverge?")
     critique = checked_critique(rate, descent, score_missing(descent, {p.id for p in descent.rubric.points}), "", "fake")
     assert not any("worked example" in note for note in critique.notes), critique.notes
+
+
+def test_a_rare_form_of_a_common_word_is_not_taken_for_an_unknown_term() -> None:
+    kv_cache = load_bank(REPO / "question_bank", REPO / "rubrics").questions["llm-kv-cache"]
+    source = FactSource.for_question(kv_cache, "")
+    # "caches" and "model's" are rare as written; "cache" and "model" are common words.
+    assert unsupported("Say that each layer caches the keys and values of the model's past tokens.", source) is None
+    assert "Kingma" in (unsupported("Say that the KV cache was introduced by Kingma.", source) or "")

@@ -54,12 +54,14 @@ def stem(word: str) -> str:
 
 
 def is_term(word: str) -> bool:
-    lowered = word.lower()
+    lowered = word.lower().removesuffix("'s")
     if any(c.isdigit() for c in lowered):
         return True
     if lowered in COACHING_WORDS or len(lowered) < 3:
         return False
-    return _zipf(lowered) < RARE_ZIPF
+    # A rare form of a common word is not jargon: "zeroing" (zero), "caches" (cache), "strided".
+    base = stem(lowered)
+    return _zipf(lowered) < RARE_ZIPF and _zipf(base) < RARE_ZIPF and _zipf(base + "e") < RARE_ZIPF
 
 
 TERM_KEY_LETTERS = 7  # "decomposes" and "decomposition", "regularizer" and "regularization" are one term
@@ -70,7 +72,8 @@ def term_words(text: str) -> list[tuple[str, str]]:
     found = []
     for word in _WORD.findall(text.replace("%", " percent")):
         parts = [word] if is_term(word) else [p for p in word.split("-") if is_term(p)] if "-" in word else []
-        found += [(part, stem(part.strip("."))[:TERM_KEY_LETTERS]) for part in parts]
+        # "decode" and "decodes" stem to "decode" and "decod": one key without the final e.
+        found += [(part, stem(part.strip(".")).removesuffix("e")[:TERM_KEY_LETTERS]) for part in parts]
     return found
 
 
