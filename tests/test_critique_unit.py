@@ -275,6 +275,15 @@ def test_advice_in_the_middle_of_a_sentence_is_checked_against_what_was_covered(
     assert critique.improvement == "After defining bias, spend one sentence on the irreducible noise term."
 
 
+def test_make_sure_to_advice_about_a_covered_point_is_blame() -> None:
+    reply = ("COACHING: Add the decomposition into bias squared, variance and irreducible noise.\n"
+             "IMPROVE: Next time, make sure to explain that high bias means underfitting.\n"
+             "FOLLOW-UP: Which term of the decomposition can no model reduce?")
+    critique = checked_critique(reply, QUESTION, SCORE, TRANSCRIPT, "fake")
+    assert "underfitting" not in critique.improvement  # the answer said it: not a gap to advise on
+    assert any("covered point" in note and "underfitting" in note for note in critique.notes)
+
+
 def test_a_point_the_check_withdrew_is_asked_for_as_unclear_not_as_left_out() -> None:
     from dataclasses import replace
 

@@ -25,8 +25,9 @@ _PRAISE = re.compile(r"\b(you (?:also |correctly |clearly |did |have |already )?
 _NEGATION = re.compile(r"\b(not|didn't|did not|never|missed|missing|forgot|left out|without|lacked?)\b", re.I)
 _BLAME = re.compile(r"\b(missed|didn't (?:mention|cover|explain|say)|did not (?:mention|cover|explain|say)|forgot|left out|omitted|failed to)\b", re.I)
 # Advice to add something is blame in disguise when that something was covered.
-_ADVICE = re.compile(r"^(?:(?:then|also|next time|first|now|finally),?\s+)?(?:say|explain|mention|add|state|describe|"
-                     r"spend (?:one|a) sentence on|talk about|cover|the interviewer wanted)\b", re.I)
+_ADVICE = re.compile(r"^(?:(?:then|also|next time|first|now|finally),?\s+)?(?:(?:make sure|remember) (?:to|you)\s+)?"
+                     r"(?:say|explain|mention|add|state|describe|use|include|spend (?:one|a) sentence on|talk about|cover|"
+                     r"the interviewer wanted)\b", re.I)
 # "After defining X, spend one sentence on Y": the advice is about Y, wherever in the sentence it sits.
 _ADVICE_TARGET = re.compile(r"\b(?:spend (?:one|a) (?:more )?sentence|add (?:one|a) sentence) on\b(.+)", re.I)
 # Praise and blame are judged per clause: "You covered X, but Y" credits X whatever Y says.
