@@ -1,4 +1,4 @@
-"""The critique through the real bundled LLM (Qwen2.5-Coder-0.5B GGUF, on the configured engine)."""
+"""The critique through the real bundled LLM (the default Qwen2.5-Coder-1.5B GGUF, on the configured engine)."""
 
 from __future__ import annotations
 
