@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.critique.grounding import FactSource, content_keys, facts_for, unsupported
+from assistant.critique.grounding import normal as _normal
 from assistant.critique.prompt import EXAMPLE_ASSISTANT, gaps_by_importance
 from assistant.domain import Critique, PointResult, PointStatus, Question, Score
 
@@ -60,10 +61,6 @@ def parse_reply(text: str) -> ParsedReply:
     return ParsedReply(found.get("coaching", ""), found.get("improvement", ""), found.get("follow_up", ""))
 
 
-def _normal(text: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9']+", text.lower()))
-
-
 def _mentions(sentence: str, point: PointResult, keywords: dict[str, tuple[str, ...]]) -> bool:
     lowered = _normal(sentence)
     return any(_normal(k) in lowered for k in keywords.get(point.point_id, ()) if len(k) > 2)
@@ -90,8 +87,8 @@ def copies_example(sentence: str) -> bool:
 def example_subject(sentence: str, source: FactSource) -> str | None:
     """The worked example's subject, when the sentence names it and this question's bank text
     (and the candidate) never do: borrowed from the example, not advice on this answer."""
-    said = f" {_normal(sentence)} "
-    return next((s for s in EXAMPLE_SUBJECT if f" {s}" in said and f" {s}" not in f" {source.wording}"), None)
+    said, bank = f" {_normal(sentence)} ", f" {source.wording}"
+    return next((s for s in EXAMPLE_SUBJECT if f" {s}" in said and f" {s}" not in bank), None)
 
 
 def check_sentences(text: str, score: Score, transcript: str, keywords: dict[str, tuple[str, ...]],

@@ -93,6 +93,11 @@ def content_keys(text: str) -> set[str]:
     return {stem(w)[:TERM_KEY_LETTERS] for w in _WORD.findall(text.lower()) if len(w) >= 5 and w not in _GENERIC}
 
 
+def normal(text: str) -> str:
+    """Lower-case words separated by single spaces, for matching phrases in text."""
+    return " ".join(re.findall(r"[a-z0-9']+", text.lower()))
+
+
 def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(" ".join(text.split())) if s.strip()]
 
@@ -123,7 +128,7 @@ class FactSource:
         per_sentence = [tuple(frozenset(terms(c)) for c in clauses(s)) for t in factual for s in sentences(t)]
         texts = [*factual, question.prompt, *question.follow_ups, transcript]
         vocabulary = {t for text in texts for t in terms(text)}
-        wording = " ".join(" ".join(re.findall(r"[a-z0-9']+", text.lower())) for text in texts)
+        wording = " ".join(normal(text) for text in texts)
         return cls(frozenset(vocabulary), tuple(c for s in per_sentence for c in s), tuple(per_sentence), wording)
 
     def unknown_terms(self, sentence: str) -> list[str]:

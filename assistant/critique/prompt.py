@@ -69,10 +69,14 @@ def gaps_by_importance(score: Score) -> list[PointResult]:
                   key=lambda p: (p.unclear, not p.critical, -p.weight))
 
 
+def point_labels(question: Question) -> dict[str, str]:
+    """Each rubric point's name in the prompt (P1, P2, ...), by point id, as `question_block` numbers them."""
+    return {p.id: f"P{number}" for number, p in enumerate(question.rubric.points if question.rubric else (), 1)}
+
+
 def result_block(question: Question, score: Score, delivery: DeliveryMetrics | None) -> str:
     """The measured result, naming the points by their numbers in `question_block`."""
-    rubric_ids = [p.id for p in question.rubric.points] if question.rubric else []
-    label = {pid: f"P{number}" for number, pid in enumerate(rubric_ids, 1)}
+    label = point_labels(question)
 
     def name(point: PointResult) -> str:  # a point the block does not list (never, for a bank rubric) by its text
         return label.get(point.point_id, point.text)
@@ -118,8 +122,7 @@ def _example() -> list[dict[str, str]]:
 
 def build_messages(question: Question, score: Score, delivery: DeliveryMetrics | None) -> list[dict[str, str]]:
     gaps = gaps_by_importance(score)
-    numbers = {p.id: f"P{n}" for n, p in enumerate(question.rubric.points if question.rubric else (), 1)}
-    target = numbers.get(gaps[0].point_id) if gaps else None
+    target = point_labels(question).get(gaps[0].point_id) if gaps else None
     return [*_example(), {"role": "user", "content": f"{describe_result(question, score, delivery)}\n{reminder(target)}"}]
 
 
