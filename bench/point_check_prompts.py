@@ -14,13 +14,13 @@ bench/results/point_check_prompts_dev.json):
 
 | design | AUC | absent credited hit / partly | stated found (hit) | s per point |
 |---|---|---|---|---|
-| shipped (instruction after the claim) | 0.850 | 1.6% / 16.3% | 79.8% (52.4%) | 1.25 |
+| instruction_after (shipped until then) | 0.850 | 1.6% / 16.3% | 79.8% (52.4%) | 1.25 |
 | instruction_first | 0.857 | 1.6% / 10.2% | 75.0% (51.2%) | 0.64 |
 | examiner_only | 0.859 | 15.7% / 14.4% | 86.9% (75.0%) | 0.63 |
 
 instruction_first separates as well at half the time per point; examiner_only says yes more
-readily and would need thresholds of its own. Neither is shipped yet: a new prompt must be
-measured on the evaluation-only false-credit set first (bench/judge_quality.py).
+readily and would need thresholds of its own. instruction_first is now verify.build_messages,
+after a run on the evaluation-only false-credit set (bench/judge_quality.py).
 """
 
 from __future__ import annotations
@@ -47,26 +47,26 @@ from assistant.scoring import verify  # noqa: E402
 from assistant.scoring.answer import grade_text  # noqa: E402
 from assistant.services import Services  # noqa: E402
 
-# The instruction before the answer: each point then costs only its own words (~45 tokens less).
-INSTRUCTION_FIRST_SYSTEM = verify.SYSTEM + (
-    " You get a candidate's spoken answer (the premise) and one claim (the hypothesis). Decide whether the "
-    "premise entails the main content of the hypothesis (minor details may be missing; swapped roles, "
-    "negation or a different claim on the same topic is no). Reply with one word: yes, partly or no.")
+# The design shipped until 2026-12-07: the instruction after the claim, so every point also paid
+# for ~45 tokens of instruction. verify.build_messages is now instruction_first.
+INSTRUCTION_AFTER_SYSTEM = verify.SYSTEM[: verify.SYSTEM.index(" You get a candidate's")]
 
 
-def instruction_first(answer: str, claim: str) -> verify.Messages:
-    return [{"role": "system", "content": INSTRUCTION_FIRST_SYSTEM},
-            {"role": "user", "content": f"Premise (a candidate's spoken answer):\n<<<\n{answer.strip()}\n>>>\n\n"
-                                        f"Hypothesis: {claim}"}]
+def instruction_after(answer: str, claim: str) -> verify.Messages:
+    return [{"role": "system", "content": INSTRUCTION_AFTER_SYSTEM},
+            {"role": "user", "content": f"{verify.question_turn(answer, claim)}\n\n"
+                                        "Does the premise entail the main content of the hypothesis (minor details may be missing; "
+                                        "swapped roles, negation or a different claim on the same topic is no)? "
+                                        "Reply with one word: yes, partly or no."}]
 
 
 def examiner_only(answer: str, claim: str) -> verify.Messages:
     """The examiner's system prompt alone says what yes, partly and no mean; nothing after the claim."""
-    return [{"role": "system", "content": verify.SYSTEM + " Reply with one word: yes, partly or no."},
+    return [{"role": "system", "content": INSTRUCTION_AFTER_SYSTEM + " Reply with one word: yes, partly or no."},
             {"role": "user", "content": f"Answer:\n<<<\n{answer.strip()}\n>>>\n\nClaim: {claim}"}]
 
 
-DESIGNS = {"shipped": verify.build_messages, "instruction_first": instruction_first, "examiner_only": examiner_only}
+DESIGNS = {"instruction_after": instruction_after, "instruction_first": verify.build_messages, "examiner_only": examiner_only}
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ class ScriptedModel:
         self.asked: list[str] = []
 
     def first_word_probabilities(self, messages, words: Sequence[str]) -> dict[str, float]:
-        claim = next(c for c in self.yes if f"Hypothesis: {c}\n" in messages[-1]["content"])
+        claim = next(c for c in self.yes if messages[-1]["content"].endswith(f"Hypothesis: {c}"))
         self.asked.append(claim)
         p = self.yes[claim]
         return {"yes": p, "partly": 0.0, "no": 1.0 - p}
@@ -69,6 +69,8 @@ def test_the_answer_comes_before_the_claim_so_its_tokens_are_shared_between_poin
     assert first[:-1] == second[:-1]
     shared = first[-1]["content"].split("Hypothesis:")[0]
     assert shared == second[-1]["content"].split("Hypothesis:")[0] and ANSWER in shared
+    # The instruction is in the system prompt: a point costs only its own words.
+    assert first[-1]["content"].endswith("Hypothesis: claim a") and "Reply with one word" in first[0]["content"]
 
 
 class ModelWithProbabilities:

@@ -10,7 +10,7 @@ the rule is "never credit what was not said", and the LLM says yes too easily to
 other way (DESIGN.md).
 
 The answer comes first in the prompt and each claim after it, so the model reads the answer once
-per attempt and each point costs only its own ~50 tokens (about 0.9 s with the 1.5B model on two
+per attempt and each point costs only its own words (about 0.6 s with the 1.5B model on two
 cores). bench/judge_quality.py measures the effect; the prompt and thresholds were chosen on
 bench/data/judge_dev/, never on bench/data/false_credit/.
 """
@@ -31,7 +31,15 @@ VERDICTS = ("yes", "partly", "no")
 SYSTEM = ("You are a strict examiner. You decide whether a candidate's spoken answer states a given claim. "
           "Say yes only if the answer itself says the claim's main content, correctly. Say no if the answer "
           "does not say it, only names its terms, says something else on the same topic, says the opposite, "
-          "or swaps the roles of two things. Say partly if it states only part of the claim.")
+          "or swaps the roles of two things. Say partly if it states only part of the claim. "
+          # The instruction sits here, before the answer, not after the claim: each point then costs
+          # only its own words (~0.6 s instead of ~1.2 s a point on two cores), and on
+          # bench/data/judge_dev/ it separated stated from absent points as well (AUC 0.857 vs
+          # 0.850) with fewer absent points left at partly (10.2% vs 16.3%;
+          # bench/point_check_prompts.py).
+          "You get a candidate's spoken answer (the premise) and one claim (the hypothesis). Decide whether the "
+          "premise entails the main content of the hypothesis (minor details may be missing; swapped roles, "
+          "negation or a different claim on the same topic is no). Reply with one word: yes, partly or no.")
 
 
 class NextTokenModel(Protocol):
@@ -45,12 +53,9 @@ class NextTokenModel(Protocol):
 def question_turn(answer: str, claim: str) -> str:
     # Framed as entailment, and "main content": bank points often pack a detail or two that a
     # good answer leaves out. On bench/data/judge_dev/ this separated stated from absent points
-    # better (AUC 0.850) than "Does the answer state this claim?" (0.832) or six worked examples
-    # (0.812).
-    return (f"Premise (a candidate's spoken answer):\n<<<\n{answer.strip()}\n>>>\n\nHypothesis: {claim}\n\n"
-            "Does the premise entail the main content of the hypothesis (minor details may be missing; "
-            "swapped roles, negation or a different claim on the same topic is no)? "
-            "Reply with one word: yes, partly or no.")
+    # better than "Does the answer state this claim?" (AUC 0.832) or six worked examples (0.812).
+    # Nothing follows the claim, so the premise is the shared prefix of every point.
+    return f"Premise (a candidate's spoken answer):\n<<<\n{answer.strip()}\n>>>\n\nHypothesis: {claim}"
 
 
 def build_messages(answer: str, claim: str) -> Messages:
