@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -193,7 +194,9 @@ def test_a_follow_up_that_credits_a_missed_point_is_replaced() -> None:
 
 
 class SectionLLM:
-    """Continues a prefilled reply: each label gets its scripted words, one token each, cut at max_tokens."""
+    """Continues a prefilled reply: each label gets its scripted words, one token each, cut at max_tokens.
+    The FOLLOW-UP label names its point ("FOLLOW-UP (about P1):"); `calls` records the plain label,
+    `prefills` what the model was given."""
 
     name = "sections"
     continues_prefill = True
@@ -201,9 +204,13 @@ class SectionLLM:
     def __init__(self, lines: dict[str, str]) -> None:
         self.lines = lines
         self.calls: list[tuple[str, int]] = []
+        self.prefills: list[str] = []
+        self.messages: list[list[dict[str, str]]] = []
 
     def stream(self, messages, *, max_tokens: int, prefill: str = "") -> Iterator[str]:
-        label = prefill.rsplit("\n", 1)[-1]
+        self.prefills.append(prefill)
+        self.messages.append(messages)
+        label = re.sub(r"^FOLLOW-UP \(about P\d+\):", "FOLLOW-UP:", prefill.rsplit("\n", 1)[-1])
         self.calls.append((label, max_tokens))
         for word in self.lines[label].split(" ")[:max_tokens]:
             yield " " + word if word != "\n" else word
@@ -224,6 +231,19 @@ def test_each_line_is_written_in_turn_so_a_long_coaching_cannot_crowd_out_the_re
     assert critique.follow_up == "Which term of the decomposition can no model reduce?"
     shown = "".join(streamed)
     assert shown.startswith("COACHING:") and "\nIMPROVE: Open with the decomposition." in shown and "\nFOLLOW-UP:" in shown
+
+
+def test_the_follow_up_line_names_its_point_to_the_model_not_to_the_user() -> None:
+    """The point is read when the FOLLOW-UP line starts, not with the result before the first token."""
+    llm = SectionLLM({"COACHING:": "Add the decomposition into bias squared, variance and irreducible noise.",
+                      "IMPROVE:": "Open with the decomposition.",
+                      "FOLLOW-UP:": "Which term of the decomposition can no model reduce?"})
+    streamed: list[str] = []
+    critique = Critic(llm).critique(QUESTION, transcript_from_words([("x", 0, 1)]), SCORE, None, on_token=streamed.append)
+    assert llm.prefills[-1].endswith("\nFOLLOW-UP (about P1):")  # P1: the critical missed point
+    assert not llm.messages[0][-1]["content"].endswith("The FOLLOW-UP asks about P1.")
+    assert critique.source == "llm" and critique.follow_up == "Which term of the decomposition can no model reduce?"
+    assert "(about" not in "".join(streamed) and "\nFOLLOW-UP: Which term" in "".join(streamed)
 
 
 def test_a_line_that_copies_the_worked_example_is_stopped_and_written_again_from_another_opening() -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from assistant.critique.check import checked_critique, copies_example, rubric_critique
 from assistant.critique.engines import LLM
 from assistant.critique.models import ModelUnavailable
-from assistant.critique.prompt import build_messages
+from assistant.critique.prompt import build_messages, follow_up_target
 from assistant.domain import Critique, DeliveryMetrics, Question, Score, Transcript
 
 if TYPE_CHECKING:
@@ -85,11 +85,12 @@ class Critic:
             if stop is not None and stop.is_set():
                 raise CritiqueCancelled
             shown(piece)
-        messages = build_messages(question, score, delivery)
         try:
             if getattr(self.llm, "continues_prefill", False):
-                reply = self._write_by_section(messages, emit)
+                messages = build_messages(question, score, delivery, name_follow_up_target=False)
+                reply = self._write_by_section(messages, emit, follow_up_target(question, score))
             else:
+                messages = build_messages(question, score, delivery)
                 emit(PREFILL)
                 # Closed at once when a stop ends the reply early: the stream holds the model.
                 with closing(self.llm.stream(messages, max_tokens=self.max_tokens, prefill=PREFILL)) as pieces:
@@ -100,21 +101,26 @@ class Critic:
                             (f"the critique model failed ({exc}); this feedback comes from the rubric",))
         return checked_critique(reply, question, score, transcript.text, self.llm.name)
 
-    def _write_by_section(self, messages: list[dict[str, str]], emit: TokenCallback) -> str:
+    def _write_by_section(self, messages: list[dict[str, str]], emit: TokenCallback,
+                          follow_up_about: str | None = None) -> str:
         """Each line of the reply in turn, within its own share of `max_tokens`, continuing the
         reply written so far (the engine's cache holds it). Written in one go, the 1.5B model
         recited FACTS until the tokens ran out, and the improvement and follow-up, never written,
-        came from the rubric (bench/critique_quality.py)."""
+        came from the rubric (bench/critique_quality.py). The model reads the FOLLOW-UP label with
+        the point it asks about, "FOLLOW-UP (about P3):"; the user sees the plain label."""
         reply = ""
         for label, share in SECTIONS:
             head = f"{reply}\n{label}" if reply else label
             emit(head[len(reply):])
+            prompted = head
+            if label == "FOLLOW-UP:" and follow_up_about:
+                prompted = f"{reply}\nFOLLOW-UP (about {follow_up_about}):"
             budget = max(int(self.max_tokens * share), 8)
             opening = FRESH_OPENINGS.get(label)
-            line = self._line(messages, head, budget, emit, stop_copying=opening is not None)
+            line = self._line(messages, prompted, budget, emit, stop_copying=opening is not None)
             if line is None and opening:  # copying the example: once more, from another opening
                 emit(f"\n{label}{opening}")
-                retried = self._line(messages, head + opening, budget, emit, stop_copying=True)
+                retried = self._line(messages, prompted + opening, budget, emit, stop_copying=True)
                 line = opening + retried if retried else ""
             reply = head + (line or "")
         return reply

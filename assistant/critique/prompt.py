@@ -104,10 +104,16 @@ def describe_result(question: Question, score: Score, delivery: DeliveryMetrics 
     return f"{question_block(question)}\n{result_block(question, score, delivery)}"
 
 
+def follow_up_target(question: Question, score: Score) -> str | None:
+    """The point the follow-up asks about, by its name in the prompt (P1, P2, ...): the most
+    important gap. Told only "the first missed point", the 1.5B asked about another point in 11 of
+    40 critiques (bench/critique_quality.py)."""
+    gaps = gaps_by_importance(score)
+    return point_labels(question).get(gaps[0].point_id) if gaps else None
+
+
 def reminder(follow_up_about: str | None) -> str:
-    """Repeated after the result: a small model follows the last instruction it read best. It
-    names the follow-up's point: told only "the first missed point", the 1.5B asked about
-    another point in 11 of 40 critiques (bench/critique_quality.py)."""
+    """Repeated after the result: a small model follows the last instruction it read best."""
     text = "Now write the three lines (COACHING, IMPROVE, FOLLOW-UP). Coach only on the MISSED points."
     return f"{text} The FOLLOW-UP asks about {follow_up_about}." if follow_up_about else text
 
@@ -120,9 +126,12 @@ def _example() -> list[dict[str, str]]:
     ]
 
 
-def build_messages(question: Question, score: Score, delivery: DeliveryMetrics | None) -> list[dict[str, str]]:
-    gaps = gaps_by_importance(score)
-    target = point_labels(question).get(gaps[0].point_id) if gaps else None
+def build_messages(question: Question, score: Score, delivery: DeliveryMetrics | None,
+                   *, name_follow_up_target: bool = True) -> list[dict[str, str]]:
+    """`name_follow_up_target=False` where the engine writes the reply line by line and the
+    FOLLOW-UP line's own prefill names the point (critic.py): the ~9 tokens are then read when that
+    line starts, not before the first token."""
+    target = follow_up_target(question, score) if name_follow_up_target else None
     return [*_example(), {"role": "user", "content": f"{describe_result(question, score, delivery)}\n{reminder(target)}"}]
 
 
