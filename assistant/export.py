@@ -137,7 +137,12 @@ def write_anki(export: Export, path: Path) -> Path:
         deck.add_note(genanki.Note(model=model, fields=[q.id, html.escape(q.prompt), back],
                                    guid=genanki.guid_for(q.id), tags=[q.topic, f"phase-{q.phase}"]))
     path.parent.mkdir(parents=True, exist_ok=True)
-    genanki.Package(deck).write_to_file(str(path))
+    try:
+        genanki.Package(deck).write_to_file(str(path))
+    except OSError as exc:
+        if exc.filename is None:  # a failed write names no file: name the deck's
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        raise
     return path
 
 

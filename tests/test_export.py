@@ -132,3 +132,40 @@ def _anki_notes(apkg: Path, into: Path) -> dict[str, dict]:
     with sqlite3.connect(into / "collection.anki2") as db:
         rows = db.execute("SELECT guid, flds FROM notes").fetchall()
     return {flds.split("\x1f")[0]: {"guid": guid, "fields": flds.split("\x1f")} for guid, flds in rows}
+
+
+@pytest.mark.skipif(not Path("/dev/full").is_char_device(), reason="needs /dev/full (Linux)")
+def test_an_export_that_cannot_be_written_says_so_and_leaves_the_device_alone(svc) -> None:
+    """Before, the atomic write replaced /dev/full with a regular file and printed "Wrote ..."."""
+    for fmt in ("md", "json", "anki"):
+        result = CliRunner().invoke(app, ["export", "--format", fmt, "--out", "/dev/full"])
+        assert result.exit_code == 2, (fmt, result.output)
+        assert "no space to write /dev/full" in result.output and "Wrote" not in result.output
+    assert Path("/dev/full").is_char_device()
+
+
+def test_export_through_a_symlink_replaces_its_file_and_keeps_the_link_and_permissions(svc, tmp_path: Path) -> None:
+    real = tmp_path / "real.md"
+    real.write_text("old")
+    real.chmod(0o644)
+    link = tmp_path / "link.md"
+    link.symlink_to(real)
+    result = CliRunner().invoke(app, ["export", "--out", str(link)])
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and real.read_text().startswith("# Viva")
+    assert stat.S_IMODE(real.stat().st_mode) == 0o644
+
+
+def test_export_into_a_fifo_writes_to_it_rather_than_replacing_it(svc, tmp_path: Path) -> None:
+    import os
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    result = CliRunner().invoke(app, ["export", "--format", "json", "--out", str(fifo)])
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and from_json(received[0].decode()) == build_export(svc)

@@ -67,6 +67,11 @@ def disk_full(where: Path, *, needed: int = MIN_FREE_BYTES, kept: Path | None = 
         return StoreError(f"the disk holding {where} failed to read or write{because}; {_size(free)} free{_kept(kept)}",
                           "check the disk (`dmesg` shows its errors) and that it is still mounted, then try again")
     shown = _size(free) if free is not None else "unknown"
+    if free is not None and free >= needed:
+        # "No space" with room to spare: a quota, no free inodes, or a device such as /dev/full.
+        return DiskFull(f"no space to write {where}{because}, although its file system reports {shown} free "
+                        f"(a quota, no free inodes, or a device that takes no data){_kept(kept)}",
+                        "write somewhere else (check `df -i` and `quota`), then run the command again")
     return DiskFull(
         f"the disk holding {where} is full: {shown} free, Viva needs at least {_size(needed)}{_kept(kept)}",
         f"free at least {_size(max(needed - (free or 0), 0) or needed)} on that disk (or set data_dir/recordings_dir "

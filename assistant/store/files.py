@@ -13,9 +13,23 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """A symlink is followed (the link stays, its file is replaced) and a replaced file keeps its
+    permissions; a new one is private to the user (0600: attempts and notes are personal).
+    Something that is not a file (/dev/stdout, a FIFO) is written to directly: replacing it would
+    put a regular file in place of the device. A write error such as a full disk is raised."""
+    if path.exists() and not path.is_file():
+        try:
+            with open(path, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:  # a write error names no file: name the one written
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        return
+    path = path.resolve() if path.is_symlink() else path
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
