@@ -206,13 +206,16 @@ class SectionLLM:
         self.calls: list[tuple[str, int]] = []
         self.prefills: list[str] = []
         self.messages: list[list[dict[str, str]]] = []
+        self.yielded: list[int] = []  # tokens each call gave before it was closed
 
     def stream(self, messages, *, max_tokens: int, prefill: str = "") -> Iterator[str]:
         self.prefills.append(prefill)
         self.messages.append(messages)
         label = re.sub(r"^FOLLOW-UP \(about P\d+\):", "FOLLOW-UP:", prefill.rsplit("\n", 1)[-1])
         self.calls.append((label, max_tokens))
+        self.yielded.append(0)
         for word in self.lines[label].split(" ")[:max_tokens]:
+            self.yielded[-1] += 1
             yield " " + word if word != "\n" else word
 
 
@@ -261,6 +264,9 @@ def test_a_line_that_copies_the_worked_example_is_stopped_and_written_again_from
     # Each copy was cut off as soon as it matched the example, before the whole line was written.
     copied_words = [words for label, words in llm.calls if label in ("IMPROVE:", "FOLLOW-UP:")]
     assert len(copied_words) == 2
+    # A retry gets only what the copy left of its line's 40 tokens: retrying never lengthens the wait.
+    for first, retry in ((1, 2), (3, 4)):
+        assert llm.calls[retry][1] == 40 - llm.yielded[first] < 40, (llm.calls, llm.yielded)
     assert "blow up" not in "".join(streamed) and "each extreme of the rate" not in "".join(streamed)
 
 

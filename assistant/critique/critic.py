@@ -117,22 +117,25 @@ class Critic:
                 prompted = f"{reply}\nFOLLOW-UP (about {follow_up_about}):"
             budget = max(int(self.max_tokens * share), 8)
             opening = FRESH_OPENINGS.get(label)
-            line = self._line(messages, prompted, budget, emit, stop_copying=opening is not None)
-            if line is None and opening:  # copying the example: once more, from another opening
+            line, used = self._line(messages, prompted, budget, emit, stop_copying=opening is not None)
+            if line is None and opening:  # copying the example: once more, from another opening,
+                # with what the copy left of the line's tokens, so a retry never lengthens the wait
                 emit(f"\n{label}{opening}")
-                retried = self._line(messages, prompted + opening, budget, emit, stop_copying=True)
+                retried, _ = self._line(messages, prompted + opening, max(budget - used, 8), emit, stop_copying=True)
                 line = opening + retried if retried else ""
             reply = head + (line or "")
         return reply
 
     def _line(self, messages: list[dict[str, str]], prefill: str, budget: int, emit: TokenCallback,
-              *, stop_copying: bool = False) -> str | None:
-        """One line of the reply: up to its newline, or to its last full sentence when the budget
-        runs out. With `stop_copying`, None as soon as it copies the worked example (the rest
-        would be copied too); the coaching's other sentences are worth keeping, so it goes on."""
-        text = ""
+              *, stop_copying: bool = False) -> tuple[str | None, int]:
+        """One line of the reply, and the tokens it took: up to its newline, or to its last full
+        sentence when the budget runs out. With `stop_copying`, None as soon as it copies the
+        worked example (the rest would be copied too); the coaching's other sentences are worth
+        keeping, so it goes on."""
+        text, used = "", 0
         with closing(self.llm.stream(messages, max_tokens=budget, prefill=prefill)) as pieces:
             for piece in pieces:
+                used += 1
                 if not text.strip():
                     piece = piece.lstrip("\n")
                 ended = "\n" in piece or NEXT_LABEL.search(text + piece)
@@ -141,15 +144,15 @@ class Critic:
                     label = NEXT_LABEL.search(whole)
                     whole = whole[: label.start()] if label else whole
                     emit(whole[len(text):])
-                    return None if stop_copying and copies_example(whole) else whole.rstrip()
+                    return (None if stop_copying and copies_example(whole) else whole.rstrip()), used
                 text += piece
                 emit(piece)
                 if stop_copying and copies_example(text):
-                    return None
+                    return None, used
         # Out of budget mid-line: a sentence cut off mid-way reads as a mistake, so only whole
         # ones are kept (none: the line is missing and the checker fills it from the rubric).
         sentence_ends = [m.end() for m in SENTENCE_END.finditer(text)]
-        return text[: sentence_ends[-1]] if sentence_ends else ""
+        return (text[: sentence_ends[-1]] if sentence_ends else ""), used
 
 
 def make_llm(settings: Settings) -> LLM | None:
