@@ -158,7 +158,7 @@ class Settings(BaseSettings):
     point_check_keep: float = Field(default=0.50, ge=0.0, le=1.0)
     """The model's probability of "yes, the answer states it" at or above which credit stands."""
 
-    point_check_drop: float = Field(default=0.35, ge=0.0, le=1.0)
+    point_check_drop: float = Field(default=0.30, ge=0.0, le=1.0)
     """Below this probability the credit is withdrawn; between drop and keep it counts as partly."""
 
     llm_base_url: str | None = None
