@@ -44,10 +44,11 @@ def test_a_stated_point_is_confirmed_far_above_the_points_only_talked_around(che
     assert checked.checked_by and "1.5b" in checked.checked_by.lower()
     after = {p.point_id: p for p in checked.points}
     checker = checked_services.point_checker
-    # Measured ~0.75 vs ~0.45-0.48; the margins are many times what another CPU's floats move.
-    assert after["underfitting"].status is PointStatus.HIT and after["underfitting"].confirmed >= checker.keep + 0.15
+    # Measured 0.62 vs 0.38 and 0.46 (instruction-first prompt); the margins are five times what
+    # another CPU's floats move (~0.01).
+    assert after["underfitting"].status is PointStatus.HIT and after["underfitting"].confirmed >= checker.keep + 0.07
     for unstated in ("decomposition", "remedies"):
-        assert after[unstated].confirmed <= after["underfitting"].confirmed - 0.2, after[unstated]
+        assert after[unstated].confirmed <= after["underfitting"].confirmed - 0.1, after[unstated]
         assert after[unstated].status is not PointStatus.HIT or after[unstated].confirmed >= checker.keep
     assert checked.overall <= embedded.overall  # credit is only ever withdrawn
 
@@ -57,12 +58,16 @@ def test_a_critique_between_two_checks_leaves_the_second_unchanged(checked_servi
     llm = checked_services.critic.llm
     question = checked_services.bank.get("sl-l1-vs-l2")
     messages = build_messages(SWAPPED, question.rubric.points[0].text)
+    llm.first_word_probabilities(messages, VERDICTS)
+    # Read again at once, only the last token is evaluated anew: that is also how it is read after
+    # the critique, if its prefix comes back intact. (Compared with the first reading, evaluated in
+    # one batch, the floats differ by up to ~0.025 for that reason alone.)
     first = llm.first_word_probabilities(messages, VERDICTS)
     words = "".join(llm.stream([{"role": "system", "content": "You answer in one word."},
                                 {"role": "user", "content": "Name a colour."}], max_tokens=4))
     assert words.strip()
     again = llm.first_word_probabilities(messages, VERDICTS)
-    assert again["yes"] == pytest.approx(first["yes"], abs=0.02)
+    assert again["yes"] == pytest.approx(first["yes"], abs=0.005)
 
 
 def test_viva_grade_check_rereads_credited_points(checked_services, tmp_path, monkeypatch) -> None:
