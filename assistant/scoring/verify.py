@@ -35,8 +35,7 @@ SYSTEM = ("You are a strict examiner. You decide whether a candidate's spoken an
           # The instruction sits here, before the answer, not after the claim: each point then costs
           # only its own words (~0.6 s instead of ~1.2 s a point on two cores), and on
           # bench/data/judge_dev/ it separated stated from absent points as well (AUC 0.857 vs
-          # 0.850) with fewer absent points left at partly (10.2% vs 16.3%;
-          # bench/point_check_prompts.py).
+          # 0.850; bench/point_check_prompts.py).
           "You get a candidate's spoken answer (the premise) and one claim (the hypothesis). Decide whether the "
           "premise entails the main content of the hypothesis (minor details may be missing; swapped roles, "
           "negation or a different claim on the same topic is no). Reply with one word: yes, partly or no.")
@@ -74,8 +73,8 @@ class PointChecker:
     credit), stated points found (hit or partly) fell from 89% to 80%, and only 52% stay hit (83%
     before). The instruction-first prompt says yes less readily: at the same thresholds it found
     75% of stated points; drop 0.30 keeps the earlier recall on the dev set (82%, absent credited
-    18%, as before), so the prompt change is a speed change, not a stricter judge
-    (bench/point_check_prompts.py; bench/judge_quality.py has both on the false-credit set).
+    18%, as before), so the prompt change is mostly a speed change; on the false-credit set fewer
+    stated points keep their ✔ (52% vs 58%; bench/judge_quality.py has both).
     A ✔ means the model confirmed it; ◐ means on topic but not confirmed. The model is a weak
     judge of details: it often says no to a point that packs two facts when the answer gives one
     (sl-l1-vs-l2's penalty definitions), and barely tells swapped roles from right ones (the
