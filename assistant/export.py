@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from assistant.domain import Question
+from assistant.store.files import naming_the_file
 
 FORMAT = "viva-export"
 VERSION = 1
@@ -137,12 +138,8 @@ def write_anki(export: Export, path: Path) -> Path:
         deck.add_note(genanki.Note(model=model, fields=[q.id, html.escape(q.prompt), back],
                                    guid=genanki.guid_for(q.id), tags=[q.topic, f"phase-{q.phase}"]))
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
+    with naming_the_file(path):
         genanki.Package(deck).write_to_file(str(path))
-    except OSError as exc:
-        if exc.filename is None:  # a failed write names no file: name the deck's
-            raise OSError(exc.errno, exc.strerror, str(path)) from exc
-        raise
     return path
 
 

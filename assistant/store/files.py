@@ -5,7 +5,21 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+
+@contextmanager
+def naming_the_file(path: Path) -> Iterator[None]:
+    """An OSError raised inside names `path` when it names no file: a failed write (a full disk)
+    names none, and the error messages (store/errors.py) say which file could not be written."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None:
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        raise
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -18,11 +32,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     Something that is not a file (/dev/stdout, a FIFO) is written to directly: replacing it would
     put a regular file in place of the device. A write error such as a full disk is raised."""
     if path.exists() and not path.is_file():
-        try:
-            with open(path, "wb") as handle:
-                handle.write(data)
-        except OSError as exc:  # a write error names no file: name the one written
-            raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        with naming_the_file(path), open(path, "wb") as handle:
+            handle.write(data)
         return
     path = path.resolve() if path.is_symlink() else path
     path.parent.mkdir(parents=True, exist_ok=True)
