@@ -149,3 +149,37 @@ def test_stopping_does_not_wait_for_readings_still_queued() -> None:
     started = time.monotonic()
     assert checker.stop("L1 adds the absolute weights.") == {}  # nothing was fed: nothing read
     assert time.monotonic() - started < 5 and model.asked == []
+
+
+def test_a_doubted_point_is_not_read_again_when_the_words_added_since_are_about_something_else() -> None:
+    model = DoubtsSecond()
+    checker = live(model)
+    start = "L1 adds the absolute weights. It makes models sparse. That is the main difference."
+    checker.update(start)
+    assert model.read.acquire(timeout=10) and model.read.acquire(timeout=10)
+    final = start + " Ridge keeps every weight small."  # no span with these words is about either point
+    checker.update(final)
+    assert checker.stop(final) == {FIRST: pytest.approx(0.9), SECOND: pytest.approx(0.1)}
+    assert sorted(claim for _, claim in model.asked) == sorted([FIRST, SECOND])  # nothing read twice
+
+
+def test_a_doubted_point_is_read_again_when_a_span_with_the_added_words_is_about_it() -> None:
+    model = DoubtsSecond()
+    checker = live(model)
+    start = "L1 adds the absolute weights. It makes models sparse. That is the main difference."
+    checker.update(start)
+    assert model.read.acquire(timeout=10) and model.read.acquire(timeout=10)
+    final = start + " Ridge is never sparse."
+    assert checker.stop(final) == {FIRST: pytest.approx(0.9)}  # SECOND must be read with the new words
+
+
+@pytest.mark.parametrize(("text", "first_added", "passage"), [
+    ("One two. Three four. Five six.", 4, "Three four. Five six."),  # the sentence before, and its own
+    ("One two. Three four. Five six.", 5, "Three four. Five six."),  # added words mid-sentence
+    ("One two three", 2, "One two three"),  # no sentence before: the whole text
+    ("One two.", 2, ""),  # nothing added
+])
+def test_the_added_passage_holds_every_span_with_an_added_word(text: str, first_added: int, passage: str) -> None:
+    from assistant.scoring.live_check import added_passage
+
+    assert added_passage(text, first_added) == passage
