@@ -115,21 +115,21 @@ def test_a_misconception_is_corrected_first(l1_vs_l2: Question) -> None:
 
 def test_a_sentence_on_the_worked_examples_subject_is_dropped_where_the_bank_never_mentions_it() -> None:
     bank = load_bank(REPO / "question_bank", REPO / "rubrics")
-    spam, descent = bank.questions["sd-spam-detection"], bank.questions["sl-gradient-descent"]
-    assert spam.rubric is not None and descent.rubric is not None
-    # What the 1.5B wrote for a spam-detection answer once stopped from copying the example verbatim.
+    spam, seq2seq = bank.questions["sd-spam-detection"], bank.questions["nlp-seq2seq-attention"]
+    assert spam.rubric is not None and seq2seq.rubric is not None
+    # The example is about a refrigerator (prompt.py); a small model rewords it for another question.
     reply = ("COACHING: Start by clarifying the requirements and constraints, such as scale and the latency budget.\n"
-             "IMPROVE: Next time, explain what happens at each extreme of the learning rate.\n"
-             "FOLLOW-UP: How does the learning rate affect the convergence of the gradient descent algorithm?")
+             "IMPROVE: Next time, explain how the heat leaves the box after the cold side.\n"
+             "FOLLOW-UP: Why must the compressor make the vapour hotter than the room?")
     missed = {p.id for p in spam.rubric.points}
     critique = checked_critique(reply, spam, score_missing(spam, missed), "we flag spam with a classifier", "fake")
-    assert "learning rate" not in critique.improvement and "learning rate" not in critique.follow_up
-    assert any("worked example" in note and "learning rate" in note for note in critique.notes)
-    # The same words are advice on a question about the learning rate.
-    rate = ("COACHING: Say that too large a learning rate makes the loss diverge.\n"
-            "IMPROVE: Next time, say what happens when the learning rate is too large or too small.\n"
-            "FOLLOW-UP: Why can a learning rate that is too large make the loss diverge?")
-    critique = checked_critique(rate, descent, score_missing(descent, {p.id for p in descent.rubric.points}), "", "fake")
+    assert "box" not in critique.improvement and "compressor" not in critique.follow_up
+    assert any("worked example" in note and "the box" in note for note in critique.notes), critique.notes
+    # Words of the example that this question's bank uses are advice on it, not borrowed.
+    squeezed = ("COACHING: Say that the encoder squeezes the whole sentence into one fixed-size vector.\n"
+                "IMPROVE: Next time, say why squeezing a long sentence into one vector loses information.\n"
+                "FOLLOW-UP: Why does a single fixed-size vector struggle with long sentences?")
+    critique = checked_critique(squeezed, seq2seq, score_missing(seq2seq, {p.id for p in seq2seq.rubric.points}), "", "fake")
     assert not any("worked example" in note for note in critique.notes), critique.notes
 
 

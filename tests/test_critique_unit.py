@@ -128,7 +128,7 @@ def test_copies_of_the_worked_example_are_rejected() -> None:
     reply = (f"COACHING: {parsed.coaching} Add the decomposition into bias squared, variance and irreducible noise.\n"
              f"IMPROVE: State the decomposition first.\nFOLLOW-UP: {parsed.follow_up}")
     critique = checked_critique(reply, QUESTION, SCORE, TRANSCRIPT, "fake")
-    assert "learning rate" not in critique.coaching.lower() and "decomposition" in critique.coaching
+    assert "compressor" not in critique.coaching.lower() and "decomposition" in critique.coaching
     assert critique.follow_up == "How do learning curves show high variance?"
 
 
@@ -250,8 +250,8 @@ def test_the_follow_up_line_names_its_point_to_the_model_not_to_the_user() -> No
 
 
 def test_a_line_that_copies_the_worked_example_is_stopped_and_written_again_from_another_opening() -> None:
-    copied_improvement = "After defining bias, spend one sentence on what goes wrong at each extreme of the rate."
-    copied_follow_up = "Why can a learning rate that is too large make the training loss blow up instead of going down?"
+    copied_improvement = "After defining bias, spend one sentence on how the heat leaves the model."
+    copied_follow_up = "Why must the compressor make the vapour hotter than the room before it reaches the condenser?"
     llm = SectionLLM({"COACHING:": "Add the decomposition into bias squared, variance and irreducible noise.",
                       "IMPROVE:": copied_improvement, "IMPROVE: Next time,": "open with the decomposition.",
                       "FOLLOW-UP:": copied_follow_up,
@@ -267,12 +267,12 @@ def test_a_line_that_copies_the_worked_example_is_stopped_and_written_again_from
     # A retry gets only what the copy left of its line's 40 tokens: retrying never lengthens the wait.
     for first, retry in ((1, 2), (3, 4)):
         assert llm.calls[retry][1] == 40 - llm.yielded[first] < 40, (llm.calls, llm.yielded)
-    assert "blow up" not in "".join(streamed) and "each extreme of the rate" not in "".join(streamed)
+    assert "hotter than the room" not in "".join(streamed) and "the heat leaves" not in "".join(streamed)
 
 
 def test_a_copied_coaching_sentence_is_dropped_but_the_rest_of_the_coaching_is_kept() -> None:
     coaching = ("Add the decomposition into bias squared, variance and irreducible noise. "
-                "Then mention schedules, such as warmup and decay, which change the rate during training.")
+                "Then mention the expansion valve, which drops the pressure so the liquid evaporates inside again.")
     llm = SectionLLM({"COACHING:": coaching, "IMPROVE:": "Open with the decomposition.",
                       "FOLLOW-UP:": "Which term of the decomposition can no model reduce?"})
     critique = Critic(llm).critique(QUESTION, transcript_from_words([("x", 0, 1)]), SCORE, None)

@@ -72,11 +72,12 @@ def _ngrams(text: str, n: int = 7) -> set[tuple[str, ...]]:
 
 
 _EXAMPLE_NGRAMS = _ngrams(EXAMPLE_ASSISTANT)
-# What the worked example is about (gradient descent's learning rate). Stopped from copying it, the
-# 1.5B reworded it instead: "Next time, explain what happens at each extreme of the learning rate"
-# to a candidate asked about spam detection.
-EXAMPLE_SUBJECT = ("learning rate", "step size", "overshoot", "diverge", "warmup", "warm up", "warmed up", "decay",
-                   "blow up", "blows up", "downhill", "converges slowly", "converges very slowly")
+# What the worked example is about (a refrigerator, prompt.py): a sentence that names it, on a
+# question whose bank text never does, is borrowed from the example, not advice on this answer.
+# (The 1.5B, stopped from copying an earlier example on the learning rate, reworded it: "Next
+# time, explain what happens at each extreme of the learning rate" to a candidate asked about spam.)
+EXAMPLE_SUBJECT = ("refrigerat", "fridge", "compressor", "condenser", "evaporat", "expansion valve", "coolant",
+                   "kitchen", "food compartment", "the room", "the box", "hotter than", "cold side", "squeez")
 
 
 def copies_example(sentence: str) -> bool:

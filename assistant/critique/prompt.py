@@ -29,23 +29,28 @@ SYSTEM = (
     "on what the candidate said."
 )
 
-EXAMPLE_USER = """Question: What does the learning rate control in gradient descent?
+# The worked example is on a subject outside machine learning (a refrigerator), so nothing it says
+# can pass for a fact about the candidate's question. An example on gradient descent's learning
+# rate was borrowed into critiques of other questions: 10 of 40 replies talked about the learning
+# rate on questions that have none (spam detection, recommenders), and 13 sentences were dropped
+# for it (bench/critique_quality.py, 2026-12-07); it was also a bank question itself.
+EXAMPLE_USER = """Question: How does a refrigerator keep its inside cold?
 RUBRIC POINTS:
-P1. The learning rate scales each step along the negative gradient. [critical]
-  FACTS: "Each update moves the weights against the gradient by the learning rate times the gradient."
-P2. Too large a learning rate overshoots and diverges; too small converges slowly. [critical]
-  FACTS: "If the rate is too large, each step jumps past the minimum and the loss can blow up; if it is too small, training crawls."
-P3. Schedules such as warmup and decay change the rate during training.
-  FACTS: "In practice the rate is warmed up over the first steps and then decayed."
+P1. The refrigerant evaporates in the coils inside, absorbing heat from the food compartment. [critical]
+  FACTS: "Inside, the liquid refrigerant evaporates in the evaporator coils, and evaporating takes heat from the air around them."
+P2. The compressor raises the vapour's pressure and temperature, so the condenser coils outside release the heat into the room. [critical]
+  FACTS: "The compressor squeezes the vapour until it is hotter than the kitchen, and the condenser coils at the back give that heat off to the room."
+P3. An expansion valve lowers the pressure again, so the liquid can evaporate and the cycle repeats.
+  FACTS: "An expansion valve then drops the pressure, which cools the liquid so it can evaporate inside again."
 RESULT:
-COVERED: P1 (evidence: "it's how big a step we take downhill")
+COVERED: P1 (evidence: "the cold gas soaks up the heat from the food")
 MISSED (most important first): P2, P3
 MISCONCEPTIONS: none
 DELIVERY: 48 s of 90 s, 150 words/min, 2 fillers"""
 
-EXAMPLE_ASSISTANT = """COACHING: The step size is right; what is missing are the failure modes. Say that a rate that is too large overshoots the minimum and can diverge, while one that is too small converges very slowly. Then mention schedules, such as warmup and decay, which change the rate during training.
-IMPROVE: After defining the learning rate, spend one sentence on what goes wrong at each extreme.
-FOLLOW-UP: Why can a learning rate that is too large make the training loss blow up instead of going down?"""
+EXAMPLE_ASSISTANT = """COACHING: Taking heat from the inside is right; what is missing is where that heat goes. Say that the compressor squeezes the vapour until it is hotter than the room, so the condenser coils outside can release the heat. Then mention the expansion valve, which drops the pressure so the liquid evaporates inside again.
+IMPROVE: After describing the cold side, spend one sentence on how the heat leaves the box.
+FOLLOW-UP: Why must the compressor make the vapour hotter than the room before it reaches the condenser?"""
 
 
 def question_block(question: Question) -> str:
