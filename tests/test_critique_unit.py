@@ -363,3 +363,18 @@ def test_a_stop_closes_a_one_request_stream_so_the_model_is_free_again() -> None
         Critic(OneRequestLLM()).critique(QUESTION, transcript_from_words([("x", 0, 1)]), SCORE, None,
                                          on_token=lambda piece: stop.set(), stop=stop)
     assert closed == [True]
+
+
+def test_a_copy_of_the_worked_example_never_reaches_the_screen_and_its_retry_continues_the_same_line() -> None:
+    from assistant.critique.prompt import EXAMPLE_ASSISTANT
+
+    copied = parse_reply(EXAMPLE_ASSISTANT).improvement  # the 1.5B's most common copy: the example's own line
+    llm = SectionLLM({"COACHING:": "Add the decomposition into bias squared, variance and irreducible noise.",
+                      "IMPROVE:": copied, "IMPROVE: Next time,": "open with the decomposition.",
+                      "FOLLOW-UP:": "Which term of the decomposition can no model reduce?"})
+    streamed: list[str] = []
+    critique = Critic(llm).critique(QUESTION, transcript_from_words([("x", 0, 1)]), SCORE, None, on_token=streamed.append)
+    shown = "".join(streamed)
+    assert critique.improvement == "Next time, open with the decomposition."
+    assert "\nIMPROVE: Next time, open with the decomposition." in shown and shown.count("IMPROVE:") == 1
+    assert "After" not in shown and "describing" not in shown  # the copy's first words: held back, then dropped

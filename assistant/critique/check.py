@@ -66,7 +66,10 @@ def _mentions(sentence: str, point: PointResult, keywords: dict[str, tuple[str, 
     return any(_normal(k) in lowered for k in keywords.get(point.point_id, ()) if len(k) > 2)
 
 
-def _ngrams(text: str, n: int = 7) -> set[tuple[str, ...]]:
+COPY_WORDS = 7  # a run of this many of the worked example's words in a row is a copy
+
+
+def _ngrams(text: str, n: int = COPY_WORDS) -> set[tuple[str, ...]]:
     words = _normal(text).split()
     return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 

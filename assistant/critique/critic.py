@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import closing
 from typing import TYPE_CHECKING
 
-from assistant.critique.check import checked_critique, copies_example, rubric_critique
+from assistant.critique.check import COPY_WORDS, checked_critique, copies_example, rubric_critique
 from assistant.critique.engines import LLM
 from assistant.critique.models import ModelUnavailable
 from assistant.critique.prompt import build_messages, follow_up_target
@@ -117,10 +117,13 @@ class Critic:
                 prompted = f"{reply}\nFOLLOW-UP (about {follow_up_about}):"
             budget = max(int(self.max_tokens * share), 8)
             opening = FRESH_OPENINGS.get(label)
-            line, used = self._line(messages, prompted, budget, emit, stop_copying=opening is not None)
+            shown: list[str] = []  # what this line put on screen
+            line, used = self._line(messages, prompted, budget, lambda piece: (shown.append(piece), emit(piece)),
+                                    stop_copying=opening is not None)
             if line is None and opening:  # copying the example: once more, from another opening,
-                # with what the copy left of the line's tokens, so a retry never lengthens the wait
-                emit(f"\n{label}{opening}")
+                # with what the copy left of the line's tokens, so a retry never lengthens the wait.
+                # The copy's words were held back, so the retry usually continues the label on screen.
+                emit(f"\n{label}{opening}" if "".join(shown).strip() else opening)
                 retried, _ = self._line(messages, prompted + opening, max(budget - used, 8), emit, stop_copying=True)
                 line = opening + retried if retried else ""
             reply = head + (line or "")
@@ -130,9 +133,11 @@ class Critic:
               *, stop_copying: bool = False) -> tuple[str | None, int]:
         """One line of the reply, and the tokens it took: up to its newline, or to its last full
         sentence when the budget runs out. With `stop_copying`, None as soon as it copies the
-        worked example (the rest would be copied too); the coaching's other sentences are worth
-        keeping, so it goes on."""
-        text, used = "", 0
+        worked example (the rest would be copied too), and the line's last words are held back from
+        `emit` until they cannot be part of a copy: the user never sees copied words (a copy is
+        found at its COPY_WORDS-th word; the rest of the line shows that many words later). The
+        coaching's other sentences are worth keeping, so it goes on."""
+        text, used, shown = "", 0, 0
         with closing(self.llm.stream(messages, max_tokens=budget, prefill=prefill)) as pieces:
             for piece in pieces:
                 used += 1
@@ -143,16 +148,30 @@ class Critic:
                     whole = (text + piece).split("\n")[0]
                     label = NEXT_LABEL.search(whole)
                     whole = whole[: label.start()] if label else whole
-                    emit(whole[len(text):])
-                    return (None if stop_copying and copies_example(whole) else whole.rstrip()), used
+                    if stop_copying and copies_example(whole):
+                        return None, used
+                    emit(whole[shown:])
+                    return whole.rstrip(), used
                 text += piece
-                emit(piece)
                 if stop_copying and copies_example(text):
                     return None, used
+                safe = _held_back_from(text) if stop_copying else len(text)
+                if safe > shown:
+                    emit(text[shown:safe])
+                    shown = safe
+        emit(text[shown:])
         # Out of budget mid-line: a sentence cut off mid-way reads as a mistake, so only whole
         # ones are kept (none: the line is missing and the checker fills it from the rubric).
         sentence_ends = [m.end() for m in SENTENCE_END.finditer(text)]
         return (text[: sentence_ends[-1]] if sentence_ends else ""), used
+
+
+def _held_back_from(text: str) -> int:
+    """Where the text's last COPY_WORDS - 1 words begin: the words that may yet turn out to start a
+    copy of the worked example."""
+    starts = [m.start() for m in re.finditer(r"\S+", text)]
+    keep = COPY_WORDS - 1
+    return starts[-keep] if len(starts) > keep else 0
 
 
 def make_llm(settings: Settings) -> LLM | None:
