@@ -18,6 +18,11 @@ bench/results/point_check_prompts_dev.json):
 | instruction_first | 0.857 | 1.6% / 10.2% | 75.0% (51.2%) | 0.64 |
 | examiner_only | 0.859 | 15.7% / 14.4% | 86.9% (75.0%) | 0.63 |
 
+instruction_first_no_examples (the claim without its "such as ..." lists; tried 2026-12-07 because the
+shared system-design points' examples fit few questions): AUC 0.853 against 0.857 for
+instruction_first in the same run, absent credited 1.6% / 16.9% against 1.6% / 16.6%, stated found
+82.1% (50.0%) against 82.1% (51.2%): no gain, not shipped (bench/results/point_check_prompts_no_examples_dev.json).
+
 instruction_first separates as well at half the time per point; examiner_only says yes more
 readily and would need thresholds of its own. instruction_first is now verify.build_messages,
 after a run on the evaluation-only false-credit set (bench/judge_quality.py).
@@ -28,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -66,7 +72,22 @@ def examiner_only(answer: str, claim: str) -> verify.Messages:
             {"role": "user", "content": f"Answer:\n<<<\n{answer.strip()}\n>>>\n\nClaim: {claim}"}]
 
 
-DESIGNS = {"instruction_after": instruction_after, "instruction_first": verify.build_messages, "examiner_only": examiner_only}
+# A point's examples ("such as AUC, precision and recall or NDCG") illustrate it; an answer that
+# names other, fitting examples states it too. The shared system-design points list examples
+# that fit few questions, and the bank's own model answers lost them (sd-visual-search 50).
+_EXAMPLES = re.compile(r"\s+such as\b.*?(?=,\s+(?:and|or|then|so|plus|while|but|which|because|where)\b|[;.]|$)", re.I)
+
+
+def without_examples(claim: str) -> str:
+    return _EXAMPLES.sub("", claim)
+
+
+def instruction_first_no_examples(answer: str, claim: str) -> verify.Messages:
+    return verify.build_messages(answer, without_examples(claim))
+
+
+DESIGNS = {"instruction_after": instruction_after, "instruction_first": verify.build_messages, "examiner_only": examiner_only,
+           "instruction_first_no_examples": instruction_first_no_examples}
 
 
 def main() -> None:
