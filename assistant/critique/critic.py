@@ -118,8 +118,11 @@ class Critic:
             budget = max(int(self.max_tokens * share), 8)
             opening = FRESH_OPENINGS.get(label)
             shown: list[str] = []  # what this line put on screen
-            line, used = self._line(messages, prompted, budget, lambda piece: (shown.append(piece), emit(piece)),
-                                    stop_copying=opening is not None)
+
+            def show(piece: str, shown: list[str] = shown) -> None:
+                shown.append(piece)
+                emit(piece)
+            line, used = self._line(messages, prompted, budget, show, stop_copying=opening is not None)
             if line is None and opening:  # copying the example: once more, from another opening,
                 # with what the copy left of the line's tokens, so a retry never lengthens the wait.
                 # The copy's words were held back, so the retry usually continues the label on screen.
