@@ -151,25 +151,29 @@ def test_stopping_does_not_wait_for_readings_still_queued() -> None:
     assert time.monotonic() - started < 5 and model.asked == []
 
 
-def test_a_doubted_point_is_not_read_again_when_the_words_added_since_are_about_something_else() -> None:
+DOUBTED_START = "L1 adds the absolute weights. It makes models sparse. That is the main difference."
+
+
+def read_with_second_doubted() -> tuple[DoubtsSecond, LiveChecker]:
+    """A checker that has read DOUBTED_START: FIRST confirmed (0.9), SECOND doubted (0.1)."""
     model = DoubtsSecond()
     checker = live(model)
-    start = "L1 adds the absolute weights. It makes models sparse. That is the main difference."
-    checker.update(start)
+    checker.update(DOUBTED_START)
     assert model.read.acquire(timeout=10) and model.read.acquire(timeout=10)
-    final = start + " Ridge keeps every weight small."  # no span with these words is about either point
+    return model, checker
+
+
+def test_a_doubted_point_is_not_read_again_when_the_words_added_since_are_about_something_else() -> None:
+    model, checker = read_with_second_doubted()
+    final = DOUBTED_START + " Ridge keeps every weight small."  # no span with these words is about either point
     checker.update(final)
     assert checker.stop(final) == {FIRST: pytest.approx(0.9), SECOND: pytest.approx(0.1)}
     assert sorted(claim for _, claim in model.asked) == sorted([FIRST, SECOND])  # nothing read twice
 
 
 def test_a_doubted_point_is_read_again_when_a_span_with_the_added_words_is_about_it() -> None:
-    model = DoubtsSecond()
-    checker = live(model)
-    start = "L1 adds the absolute weights. It makes models sparse. That is the main difference."
-    checker.update(start)
-    assert model.read.acquire(timeout=10) and model.read.acquire(timeout=10)
-    final = start + " Ridge is never sparse."
+    _, checker = read_with_second_doubted()
+    final = DOUBTED_START + " Ridge is never sparse."
     assert checker.stop(final) == {FIRST: pytest.approx(0.9)}  # SECOND must be read with the new words
 
 
