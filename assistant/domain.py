@@ -18,6 +18,9 @@ class RubricPoint:
     keywords: tuple[str, ...]
     paraphrases: tuple[str, ...]
     critical: bool = False
+    # The rubric template the point comes from (e.g. "ml-system-design"), worded for this question
+    # or not; None for the question's own points.
+    template: str | None = None
 
     @property
     def variants(self) -> tuple[str, ...]:

@@ -188,6 +188,69 @@ def test_template_points_are_merged_and_unknown_templates_reported(tmp_path: Pat
     assert any("unknown rubric template 'nope'" in p.message for p in problems)
 
 
+TEMPLATE = """\
+name: steps
+title: Shared steps
+points:
+  - id: baseline
+    text: Starts with a simple baseline such as logistic regression.
+    weight: 1.5
+    critical: true
+    keywords: [baseline]
+    paraphrases: [I'd begin with a logistic regression baseline., A simple baseline comes first.]
+  - id: monitoring
+    text: Monitors drift after launch.
+    keywords: [drift]
+    paraphrases: [I'd watch for drift., After launch we monitor drift.]
+"""
+
+
+def test_a_question_adapts_a_template_point_to_its_product_keeping_its_id_and_weight(tmp_path: Path) -> None:
+    adapted = RUBRIC.replace("    points:\n", """\
+    template:
+      name: steps
+      adapt:
+        baseline:
+          text: Starts from a pretrained image encoder such as CLIP as the baseline.
+          keywords: [pretrained]
+          paraphrases: [A pretrained CLIP encoder is my baseline., I'd start from a pretrained image model.]
+    points:
+""", 1)
+    qdir, rdir = write_bank(tmp_path, rubric=adapted)
+    (rdir / "templates").mkdir()
+    (rdir / "templates" / "steps.yaml").write_text(TEMPLATE)
+    bank = load_bank(qdir, rdir)
+    assert bank.problems == []
+    points = {p.id: p for p in bank.get("demo-one").rubric.points}
+    assert points["baseline"].text.startswith("Starts from a pretrained image encoder")
+    assert points["baseline"].keywords == ("pretrained",) and "CLIP" in points["baseline"].paraphrases[0]
+    assert (points["baseline"].weight, points["baseline"].critical) == (1.5, True)  # still the template's
+    assert points["monitoring"].text == "Monitors drift after launch."  # not adapted: as the template says
+
+    misnamed = adapted.replace("        baseline:\n", "        basline:\n")
+    (rdir / "demo.yaml").write_text(misnamed)
+    problems = load_bank(qdir, rdir).problems
+    assert problems[0].message == "adapt names points ['basline'] that this rubric does not take from template 'steps'"
+    assert (problems[0].path, problems[0].line) == (rdir / "demo.yaml", 4)  # its "template:" line
+    assert "'demo-one' has no rubric" in problems[1].message  # reported, and the rest of the bank loads
+
+
+def test_the_shipped_design_questions_state_each_framework_step_for_their_own_product() -> None:
+    bank = load_bank(REPO / "question_bank", REPO / "rubrics")
+    generic = {p.id: p.text for p in _template_points()}
+    for question in (q for q in bank.questions.values() if q.id.startswith("sd-")):
+        texts = {p.id: p.text for p in question.rubric.points}
+        assert set(generic) <= set(texts), question.id
+        still_generic = [i for i in generic if texts[i] == generic[i]]
+        assert not still_generic, f"{question.id} keeps the generic wording of {still_generic}"
+
+
+def _template_points():
+    from assistant.bank.loader import load_templates
+
+    return load_templates(REPO / "rubrics" / "templates", [])["ml-system-design"].points
+
+
 def test_cli_validate_lists_problems_and_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     qdir, rdir = write_bank(tmp_path, question=QUESTION.replace("kind: concept", "kind: essay"))
     monkeypatch.setenv("VIVA_QUESTION_DIR", str(qdir))

@@ -211,20 +211,32 @@ def _load_rubrics(
     return rubrics, where
 
 
+def _template_points(model: RubricModel, templates: dict[str, RubricTemplateModel]) -> list[RubricPointModel]:
+    """The points a rubric takes from its template, in the question's wording where it adapts them."""
+    if model.template is None:
+        return []
+    template = templates.get(model.template.name)
+    if template is None:
+        raise ValueError(f"unknown rubric template {model.template.name!r}; known: {sorted(templates)}")
+    wanted = model.template.points
+    known = {p.id for p in template.points}
+    unknown = sorted(set(wanted or ()) - known)
+    if unknown:
+        raise ValueError(f"template {template.name!r} has no points {unknown}; it has {sorted(known)}")
+    taken = [p for p in template.points if wanted is None or p.id in wanted]
+    adapt = model.template.adapt
+    unused = sorted(set(adapt) - {p.id for p in taken})
+    if unused:
+        raise ValueError(f"adapt names points {unused} that this rubric does not take from template {template.name!r}")
+    return [p.model_copy(update=dict(adapt[p.id])) if p.id in adapt else p for p in taken]
+
+
 def _build_rubric(question_id: str, model: RubricModel, templates: dict[str, RubricTemplateModel]) -> Rubric:
-    points: list[RubricPointModel] = []
-    if model.template is not None:
-        template = templates.get(model.template.name)
-        if template is None:
-            raise ValueError(f"unknown rubric template {model.template.name!r}; known: {sorted(templates)}")
-        wanted = model.template.points
-        known = {p.id for p in template.points}
-        unknown = sorted(set(wanted or ()) - known)
-        if unknown:
-            raise ValueError(f"template {template.name!r} has no points {unknown}; it has {sorted(known)}")
-        points.extend(p for p in template.points if wanted is None or p.id in wanted)
+    points = _template_points(model, templates)
+    shared = {p.id for p in points}
+    template_name = model.template.name if model.template else None
     own_ids = {p.id for p in model.points}
-    clash = sorted(own_ids & {p.id for p in points})
+    clash = sorted(own_ids & shared)
     if clash:
         raise ValueError(f"point ids {clash} clash with the template's; rename them")
     points.extend(model.points)
@@ -232,7 +244,8 @@ def _build_rubric(question_id: str, model: RubricModel, templates: dict[str, Rub
         question_id=question_id,
         points=tuple(
             RubricPoint(id=p.id, text=p.text, weight=p.weight, keywords=tuple(p.keywords),
-                        paraphrases=tuple(p.paraphrases), critical=p.critical)
+                        paraphrases=tuple(p.paraphrases), critical=p.critical,
+                        template=template_name if p.id in shared else None)
             for p in points
         ),
         misconceptions=tuple(

@@ -54,11 +54,11 @@ def _user_bank(info: ValidationInfo) -> bool:
     return bool(info.context and info.context.get("user_bank"))
 
 
-class RubricPointModel(_Strict):
-    id: str = Field(pattern=ID_PATTERN)
+class PointWording(_Strict):
+    """What a point says and how it is matched; a template point adapted to one question
+    (TemplateRef.adapt) gives only this."""
+
     text: str = Field(min_length=5)
-    weight: float = Field(default=1.0, gt=0, le=5)
-    critical: bool = False
     paraphrases: list[str] = Field(default_factory=list, validate_default=True)
     # Declared after text and paraphrases so its validator can see them (and errors point here).
     keywords: list[str] = Field(min_length=1)
@@ -82,6 +82,12 @@ class RubricPointModel(_Strict):
         return keywords
 
 
+class RubricPointModel(PointWording):
+    id: str = Field(pattern=ID_PATTERN)
+    weight: float = Field(default=1.0, gt=0, le=5)
+    critical: bool = False
+
+
 class MisconceptionModel(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     text: str = Field(min_length=5, description="The wrong claim, as a candidate would say it.")
@@ -92,6 +98,12 @@ class MisconceptionModel(_Strict):
 class TemplateRef(_Strict):
     name: str = Field(pattern=ID_PATTERN)
     points: list[str] | None = Field(default=None, description="Subset of template point ids; all if omitted.")
+    # The shared system-design points are generic ("a baseline such as logistic regression or
+    # gradient-boosted trees"): a strong visual-search answer states none of that, and the point
+    # check (rightly) does not credit it. A question says what each step means for its product;
+    # id, weight and critical stay the template's.
+    adapt: dict[str, PointWording] = Field(default_factory=dict,
+                                           description="Template point id -> this question's wording of it.")
 
 
 class RubricModel(_Strict):

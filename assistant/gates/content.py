@@ -98,14 +98,11 @@ def keywords(questions: Iterable[Question], everything: dict[str, Question],
 
 
 def _template_users(questions: Iterable[Question]) -> dict[str, set[str]]:
-    """Template point id -> questions whose rubric includes it. The loader merges template points
-    into each rubric, so a point id shared, with the same text, by several rubrics is a template's."""
-    by_point: dict[tuple[str, str], set[str]] = {}
+    """Template point id -> questions whose rubric takes it from a template (worded for the
+    question or not: every design answer talks about latency and drift)."""
+    users: dict[str, set[str]] = {}
     for q in questions:
         for p in q.rubric.points if q.rubric else ():
-            by_point.setdefault((p.id, p.text), set()).add(q.id)
-    users: dict[str, set[str]] = {}
-    for (point_id, _), ids in by_point.items():
-        if len(ids) > 1:
-            users.setdefault(point_id, set()).update(ids)
+            if p.template is not None:
+                users.setdefault(p.id, set()).add(q.id)
     return users
