@@ -123,15 +123,11 @@ class Critic:
                 shown.append(piece)
                 emit(piece)
             line, used = self._line(messages, prompted, budget, show, stop_copying=opening is not None)
-            if opening and (line is None or _unusable(label, line)):
-                # Copying the example: once more, from another opening, with what the copy left of
-                # the line's tokens, so that retry never lengthens the wait (the copy's words were
-                # held back, so it usually continues the label on screen). A line that recited
-                # facts until its tokens ran out, or a follow-up that asks nothing, gets the line's
-                # whole share again: "Next time, ..." and "How ...?" come back short.
-                left = budget - used if line is None else budget
+            if line is None and opening:  # copying the example: once more, from another opening,
+                # with what the copy left of the line's tokens, so a retry never lengthens the wait.
+                # The copy's words were held back, so the retry usually continues the label on screen.
                 emit(f"\n{label}{opening}" if "".join(shown).strip() else opening)
-                retried, _ = self._line(messages, prompted + opening, max(left, 8), emit, stop_copying=True)
+                retried, _ = self._line(messages, prompted + opening, max(budget - used, 8), emit, stop_copying=True)
                 line = opening + retried if retried else ""
             reply = head + (line or "")
         return reply
@@ -171,14 +167,6 @@ class Critic:
         # ones are kept (none: the line is missing and the checker fills it from the rubric).
         sentence_ends = [m.end() for m in SENTENCE_END.finditer(text)]
         return (text[: sentence_ends[-1]] if sentence_ends else ""), used
-
-
-def _unusable(label: str, line: str) -> bool:
-    """An improvement with no whole sentence (the model recited facts until its tokens ran out),
-    or a follow-up that is not a question: the checker would fill either from the rubric."""
-    if label == "FOLLOW-UP:":
-        return not line.rstrip().endswith("?")
-    return not line.strip()
 
 
 def _held_back_from(text: str) -> int:
