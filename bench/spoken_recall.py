@@ -1,6 +1,6 @@
 """Are stated points still found when the answer is spoken? Recall on written vs spoken answers.
 
-    .venv/bin/python bench/spoken_recall.py [--kinds full paraphrased partial] [--limit N] [--json out.json]
+    .venv/bin/python bench/spoken_recall.py [--kinds full paraphrased partial] [--every N] [--limit N] [--json out.json]
 
 The labelled calibration answers (tests/data/calibration/) are spoken by piper (cached under the
 temp directory, as bench/streaming_scores.py does) and transcribed in one pass with the
@@ -62,6 +62,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--kinds", nargs="+", default=["full", "paraphrased", "partial"])
     parser.add_argument("--limit", type=int, default=0, help="only the first N answers")
+    parser.add_argument("--every", type=int, default=1, help="only every n-th answer (a spread over topics and kinds)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
@@ -72,7 +73,7 @@ def main() -> None:
     answers = [a for a in load_calibration(REPO / "tests" / "data" / "calibration") if a.kind in args.kinds]
     confusion = {name: Counter() for name in CONDITIONS}
     rows, start = [], time.perf_counter()
-    for answer in answers[: args.limit or None]:
+    for answer in answers[:: args.every][: args.limit or None]:
         question = services.bank.get(answer.question_id)
         audio = speech.audio("piper", answer.answer)
         spoken = services.transcriber.transcribe(audio, prompt=build_prompt(question, question.rubric.keywords)).text
