@@ -56,7 +56,7 @@ class SoundPlayer(Protocol):
 class Backend(Protocol):
     services: Services
 
-    def prepare_models(self, on_progress: ProgressCallback) -> None: ...
+    def prepare_models(self, on_progress: ProgressCallback, stop: threading.Event | None = None) -> None: ...
 
     def recover(self) -> list[Attempt]: ...
 
@@ -92,8 +92,10 @@ class LocalBackend:
         self._speaker = None
         self._lock = threading.Lock()
 
-    def prepare_models(self, on_progress: ProgressCallback) -> None:
-        """Load every model now, so the first practice turn does not wait (call off the UI thread)."""
+    def prepare_models(self, on_progress: ProgressCallback, stop: threading.Event | None = None) -> None:
+        """Load every model now, so the first practice turn does not wait (call off the UI thread).
+        `stop` ends it between steps and inside the critique model's prefix reading: the app sets it
+        on quit, which would otherwise wait for that reading (seconds; over 20 s on a busy machine)."""
         import numpy as np
 
         svc = self.services
@@ -102,10 +104,12 @@ class LocalBackend:
             ("speech recognition", lambda: svc.transcriber.transcribe(np.zeros(16000, dtype=np.float32))),
             ("answer scoring", lambda: svc.embedder.encode(["warm up"])),
             ("question voice", self._load_voice),
-            ("critique model", lambda: svc.critic.warm_up()),
+            ("critique model", lambda: svc.critic.warm_up(stop=stop)),
         ]
         failed: list[str] = []
         for index, (name, load) in enumerate(steps):
+            if stop is not None and stop.is_set():
+                return
             on_progress(name, index / len(steps))
             try:
                 load()

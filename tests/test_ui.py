@@ -146,7 +146,7 @@ async def test_no_microphone_is_a_notice_and_the_app_keeps_running() -> None:
 
 async def test_a_model_that_fails_to_load_is_a_notice_and_home_still_works() -> None:
     class BrokenModels(FakeBackend):
-        def prepare_models(self, on_progress) -> None:
+        def prepare_models(self, on_progress, stop=None) -> None:
             on_progress("ready, except 1", 1.0)
             raise RuntimeError("some models could not be prepared: critique model: no GGUF file")
 
@@ -155,6 +155,27 @@ async def test_a_model_that_fails_to_load_is_a_notice_and_home_still_works() -> 
         await until(pilot, lambda: app.screen.items)
         await until(pilot, lambda: any("no GGUF file" in n.message for n in app._notifications))
         assert "some models failed" in app.models_status
+
+
+async def test_quitting_while_models_load_ends_their_preparation_instead_of_waiting_for_it() -> None:
+    import threading
+    import time
+
+    ended = threading.Event()
+
+    class SlowModels(FakeBackend):
+        def prepare_models(self, on_progress, stop=None) -> None:
+            on_progress("critique model", 0.8)
+            stop.wait(timeout=60)  # as the critique prefix reading does, step by step
+            ended.set()
+
+    app, _ = make_app(SlowModels())
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: "critique model" in app.models_status)
+        await pilot.press("ctrl+q")
+    started = time.monotonic()
+    assert ended.wait(timeout=10), "model preparation went on after the app quit"
+    assert time.monotonic() - started < 10
 
 
 async def test_leaving_in_the_middle_of_an_answer_saves_it() -> None:

@@ -85,7 +85,7 @@ class FakeBackend:
     def clock(self) -> str:
         return self.clock_value or now_iso()
 
-    def prepare_models(self, on_progress) -> None:
+    def prepare_models(self, on_progress, stop=None) -> None:
         on_progress("fake models", 0.5)
         on_progress("ready", 1.0)
 

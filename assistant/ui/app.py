@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from datetime import date
 
@@ -40,6 +41,7 @@ class VivaApp(App):
         self.backend = backend
         self.today = today
         self._prepare_models = prepare_models
+        self._models_stop = threading.Event()  # set on quit: model preparation ends between steps
         self.models_ready = False
         self.models_status = "loading models…"
 
@@ -75,7 +77,10 @@ class VivaApp(App):
         def report(step: str, fraction: float) -> None:
             self.post_message(ModelsProgress(step, fraction))
 
-        self.backend.prepare_models(report)
+        self.backend.prepare_models(report, self._models_stop)
+
+    def on_unmount(self) -> None:
+        self._models_stop.set()
 
     def on_models_progress(self, message: ModelsProgress) -> None:
         self.models_ready = message.fraction >= 1.0
