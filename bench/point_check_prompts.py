@@ -23,6 +23,14 @@ shared system-design points' examples fit few questions): AUC 0.853 against 0.85
 instruction_first in the same run, absent credited 1.6% / 16.9% against 1.6% / 16.6%, stated found
 82.1% (50.0%) against 82.1% (51.2%): no gain, not shipped (bench/results/point_check_prompts_no_examples_dev.json).
 
+process_aware (the system prompt also says a hypothesis may describe what the answer does, and
+that "such as" examples are only examples; tried 2026-12-07 evening because the judge gave 0.26 to
+"Defines offline ... and online business metrics" for a design answer that lists both): AUC 0.847
+against 0.857 in the same run, absent credited 2.9% / 19.2% against 1.6% / 16.6%, stated found
+82.1% both (as hit 48.8% vs 51.2%): worse, not shipped
+(bench/results/point_check_prompts_process_aware_dev.json). The dev set holds only 8 credited
+design points, too few to say anything about design answers on their own.
+
 instruction_first separates as well at half the time per point; examiner_only says yes more
 readily and would need thresholds of its own. instruction_first is now verify.build_messages,
 after a run on the evaluation-only false-credit set (bench/judge_quality.py).
@@ -86,8 +94,22 @@ def instruction_first_no_examples(answer: str, claim: str) -> verify.Messages:
     return verify.build_messages(answer, without_examples(claim))
 
 
+# Many points say what a strong answer *does* ("Defines offline evaluation metrics such as AUC
+# ... and online business metrics"). The 1.5B reads "entails" as "states the same facts": an
+# answer listing precision-recall AUC offline and fraud losses online got P(yes) 0.26 for that
+# point. The system prompt says how to read such a hypothesis; the answer-then-claim order and
+# the cached prefix stay as they are.
+PROCESS_AWARE_SYSTEM = verify.SYSTEM + (
+    " A hypothesis may describe what the answer does (\"Defines offline metrics such as AUC\"): say yes "
+    "if the answer does that; the examples after \"such as\" are only examples, and others that fit count.")
+
+
+def process_aware(answer: str, claim: str) -> verify.Messages:
+    return [{"role": "system", "content": PROCESS_AWARE_SYSTEM}, {"role": "user", "content": verify.question_turn(answer, claim)}]
+
+
 DESIGNS = {"instruction_after": instruction_after, "instruction_first": verify.build_messages, "examiner_only": examiner_only,
-           "instruction_first_no_examples": instruction_first_no_examples}
+           "instruction_first_no_examples": instruction_first_no_examples, "process_aware": process_aware}
 
 
 def main() -> None:
@@ -111,12 +133,12 @@ def main() -> None:
             label = CANON[row["labels"][point.point_id]]
             totals[label] += 1
             if point.status is not PointStatus.MISS:
-                credited.append((label, point.status.value, row["answer"], point.text))
+                credited.append((label, point.status.value, row["answer"], point.text, row["question"]))
     report: dict = {"answers": len(rows), "credited": len(credited), "totals": totals, "designs": {}}
     for name in args.designs.split(","):
         build = DESIGNS[name]
         yes, seconds, last_answer = [], [], None
-        for label, status, answer, claim in credited:
+        for label, status, answer, claim, _ in credited:
             start = time.perf_counter()
             probs = model.first_word_probabilities(build(answer, claim), verify.VERDICTS)
             if answer == last_answer:  # the answer's tokens are cached: this is what a point costs
@@ -141,6 +163,7 @@ def main() -> None:
         }
         print(name, {k: v for k, v in report["designs"][name].items() if k != "p_yes"}, flush=True)
     report["labels"] = [c[0] for c in credited]
+    report["questions"] = [c[4] for c in credited]
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
 
