@@ -142,9 +142,14 @@ def rates(confusion: Counter) -> dict:
     }
 
 
+def built_in_questions(services: Services, prefix: str = "") -> list:
+    """The built-in questions with a rubric (whose id starts with `prefix`), by id."""
+    return sorted((q for q in services.bank.questions.values()
+                   if q.rubric is not None and q.source == "built-in" and q.id.startswith(prefix)), key=lambda q: q.id)
+
+
 def model_answers(services: Services, every: int = 1) -> dict:
-    questions = sorted((q for q in services.bank.questions.values() if q.rubric is not None and q.source == "built-in"),
-                       key=lambda q: q.id)[::every]
+    questions = built_in_questions(services)[::every]
     scores = {q.id: check(services, grade_text(services.scorer, q, q.model_answer), q.model_answer).overall
               for q in questions}
     below = sorted((s, i) for i, s in scores.items() if s < 80)

@@ -20,6 +20,9 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from judge_quality import built_in_questions  # noqa: E402
 
 from assistant.config import load_settings  # noqa: E402
 from assistant.practice import check_points  # noqa: E402
@@ -33,9 +36,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     services = Services(load_settings(point_check="on"))
-    questions = sorted((q for q in services.bank.questions.values()
-                        if q.rubric is not None and q.source == "built-in" and q.id.startswith(args.prefix)),
-                       key=lambda q: q.id)
+    questions = built_in_questions(services, args.prefix)
     report, start = {}, time.perf_counter()
     for q in questions:
         score = check_points(services, grade_text(services.scorer, q, q.model_answer), q.model_answer)

@@ -28,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _speech import SpeechCache  # noqa: E402
+from judge_quality import rates  # noqa: E402  (the same shares as the false-credit figures)
 from streaming import word_error  # noqa: E402  (the same WER as bench/streaming.py)
 
 from assistant.config import load_settings  # noqa: E402
@@ -46,16 +47,6 @@ def statuses(services: Services, question, text: str) -> tuple[dict[str, str], d
     score = grade_text(services.scorer, question, text)
     checked = check_points(services, score, text)
     return ({p.point_id: p.status.value for p in score.points}, {p.point_id: p.status.value for p in checked.points})
-
-
-def rates(confusion: Counter) -> dict:
-    def share(label: str, found: tuple[str, ...]) -> float | None:
-        total = sum(v for (l, _), v in confusion.items() if l == label)
-        return round(sum(confusion[(label, s)] for s in found) / total, 3) if total else None
-
-    return {"stated_found": share("hit", ("hit", "partial")), "stated_hit": share("hit", ("hit",)),
-            "absent_credited_hit": share("miss", ("hit",)), "absent_credited_partial": share("miss", ("partial",)),
-            "points": sum(confusion.values())}
 
 
 def main() -> None:
