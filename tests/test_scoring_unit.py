@@ -81,6 +81,31 @@ def test_keywords_count_only_in_the_matched_span() -> None:
     assert point.similarity == pytest.approx(0.5 * cosine + 0.5 * 0.5, abs=1e-3)  # one of two keywords in the span
 
 
+def test_template_steps_are_matched_on_meaning_alone_when_the_point_check_follows() -> None:
+    # A shared design step's generic keywords are not said; its own question's point keeps the blend.
+    step = RubricPoint("metrics", "we pick offline metrics and online metrics", 1.0, ("evaluation", "guardrail"), (),
+                       template="ml-system-design")
+    own = RubricPoint("own", "we pick offline metrics and online metrics", 1.0, ("evaluation", "guardrail"), ())
+    rubric = Rubric("q", (step, own))
+    answer = sentences_from_text("We pick offline metrics and online metrics.")
+    blended = CoverageScorer(BagOfWordsEmbedder(), Thresholds(hit=0.9, partial=0.6, keyword_weight=0.5))
+    checked = CoverageScorer(BagOfWordsEmbedder(), Thresholds(hit=0.9, partial=0.6, keyword_weight=0.5,
+                                                              template_keyword_weight=0.0))
+    assert [p.status for p in blended.score(rubric, answer).points] == [PointStatus.MISS, PointStatus.MISS]
+    assert [p.status for p in checked.score(rubric, answer).points] == [PointStatus.HIT, PointStatus.MISS]
+
+
+def test_services_drop_template_keywords_only_when_the_point_check_is_wanted() -> None:
+    from assistant.config import load_settings
+    from assistant.services import Services
+
+    def template_weight(**overrides) -> float | None:
+        return Services(load_settings(**overrides)).scorer.thresholds.template_keyword_weight
+
+    assert template_weight(point_check="on") == 0.0
+    assert template_weight(point_check="off") is None
+
+
 def test_evidence_spans_keep_audio_times() -> None:
     transcript = transcript_from_words([("We", 0.5, 0.7), ("step.", 0.7, 1.0), ("The", 2.0, 2.2),
                                         ("learning", 2.2, 2.5), ("rate", 2.5, 2.8), ("matters.", 2.8, 3.2)])

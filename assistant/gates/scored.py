@@ -135,7 +135,6 @@ def cross_scores(scorer, questions: list[Question], answers: list[str]) -> np.nd
     in seconds instead of many minutes."""
     spans = _Spans(scorer, answers)
     t = scorer.thresholds
-    w = t.keyword_weight
     result = np.zeros((len(questions), len(answers)))
     if not spans.texts:
         return result
@@ -146,6 +145,7 @@ def cross_scores(scorer, questions: list[Question], answers: list[str]) -> np.nd
         total = sum(p.weight for p in points) or 1.0
         for point in points:
             sims = (scorer.embedder.encode(list(point.variants)) @ spans.vectors.T).max(axis=0)
+            w = t.keyword_weight_for(point)
             blended = (1 - w) * sims + w * spans.keyword_fraction(point.keywords)
             best = np.maximum.reduceat(blended, safe_starts)
             best[empty] = 0.0

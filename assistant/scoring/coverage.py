@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.domain import Evidence, MisconceptionHit, PointResult, PointStatus, Rubric, Score
+from assistant.domain import Evidence, MisconceptionHit, PointResult, PointStatus, Rubric, RubricPoint, Score
 from assistant.scoring.embedder import Embedder
 from assistant.scoring.judge import PointJudge, states_score
 from assistant.scoring.keywords import keyword_fraction
@@ -35,6 +35,14 @@ class Thresholds:
     # and still catches claims worded close to the bank's (embeddings can't do much better).
     misconception: float = 0.80
     keyword_weight: float = 0.3
+    # Keyword weight for the points a rubric takes from a template (the system-design steps),
+    # when the point check (verify.py) re-reads every credited point; None: keyword_weight.
+    # Shared steps carry generic keywords ("training data", "logged", "sources") that a
+    # product-specific answer rarely says, so the blend kept 34 of 127 stated steps of
+    # bench/data/design_dev/ from ever being read (bench/design_points.py); the check, not the
+    # keywords, then tells a stated step from an absent one. Without the check the blend stays:
+    # matched on meaning alone, absent steps would be credited 22% of the time instead of 14%.
+    template_keyword_weight: float | None = None
     # A misconception must match its span better than any rubric point does by this margin:
     # embeddings barely see negation, so "more data reduces variance" (right) sits close to
     # "more data reduces bias" (wrong).
@@ -48,6 +56,11 @@ class Thresholds:
     judge_hit: float = 0.5
     judge_partial: float = 0.5
     judge_misconception: float = 0.6
+
+    def keyword_weight_for(self, point: RubricPoint) -> float:
+        if point.template is not None and self.template_keyword_weight is not None:
+            return self.template_keyword_weight
+        return self.keyword_weight
 
 
 # Embeddings barely see negation: "it is a myth that more data reduces bias" sits right next
@@ -113,11 +126,12 @@ class CoverageScorer:
         evidence = None if status is PointStatus.MISS else Evidence(span.text, span.start, span.end)
         return PointResult(point.id, point.text, point.weight, point.critical, status, round(value, 4), evidence)
 
-    def _embed_point(self, point, spans: list[Span], span_vectors: np.ndarray) -> PointResult:
+    def _embed_point(self, point: RubricPoint, spans: list[Span], span_vectors: np.ndarray) -> PointResult:
         t = self.thresholds
+        w = t.keyword_weight_for(point)
         sims = self.span_similarities(point.variants, span_vectors)
         # Keywords count only in the span that matched, not anywhere in the answer.
-        blended = np.array([(1 - t.keyword_weight) * c + t.keyword_weight * keyword_fraction(point.keywords, s.text)
+        blended = np.array([(1 - w) * c + w * keyword_fraction(point.keywords, s.text)
                             for c, s in zip(sims, spans)])
         index = int(np.argmax(blended))
         value = float(blended[index])

@@ -1,0 +1,159 @@
+"""How the point check reads the seven shared system-design points, by claim wording.
+
+    .venv/bin/python bench/design_points.py [--set dev|false_credit] [--json out.json]
+
+The framework points ("Defines offline evaluation metrics such as ... and online business metrics
+...") describe what a candidate does, and the 1.5B reads "entails" as "states the same facts": it
+gave 0.26 to the metrics point for an answer that names its offline and online metrics. This
+reads every framework point of every answer (whatever the embedding stage said) with each
+wording below, and reports, per wording, the AUC of P(yes) between stated and absent points and
+the rates at the app's thresholds, both for the point check alone and behind today's embedding
+stage (a point the embedding stage does not credit is never read).
+
+Sets: `dev` is bench/data/design_dev/ (design answers written for this, by helpers who saw only
+the prompts and point texts) and the design answers of bench/data/judge_dev/: for choosing a wording; `false_credit` the design questions of the
+evaluation-only set (bench/data/false_credit/ml_system_design.yaml), for the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+import numpy as np  # noqa: E402
+from semeval_check import auc  # noqa: E402
+
+from assistant.config import load_settings  # noqa: E402
+from assistant.domain import PointStatus  # noqa: E402
+from assistant.scoring.answer import grade_text  # noqa: E402
+from assistant.services import Services  # noqa: E402
+
+SETS = {"dev": sorted((REPO / "bench/data/design_dev").glob("*.yaml")) + [REPO / "bench/data/judge_dev/ml_system_design.yaml"],
+        "false_credit": [REPO / "bench/data/false_credit/ml_system_design.yaml"]}
+
+# Claims about what the answer says, one per step, without "such as" lists.
+SAYS = {
+    "clarify-requirements": "The answer pins down the requirements before designing: the scale, the latency budget or the business trade-off.",
+    "metrics": "The answer names the metrics used to evaluate the model offline and the business metrics tracked online.",
+    "data-pipeline": "The answer says where the training labels come from and what the main features are.",
+    "model-choice": "The answer starts from a simple baseline model and says which stronger model would follow.",
+    "training": "The answer says how the model is trained: how the data is split, how imbalance is handled or how often it is retrained.",
+    "serving": "The answer says how the model serves predictions in production, online or in batch, within the latency budget.",
+    "monitoring": "The answer says what is monitored after launch, or how a new model is tested before full rollout.",
+}
+
+# Each step as two small claims; the point's reading is their mean (both: stated, one: partly).
+FACETS = {
+    "clarify-requirements": ("The answer states how large the system is or how fast it must respond.",
+                             "The answer states what matters most to the business or which errors cost more."),
+    "metrics": ("The answer names a metric for evaluating the model offline.",
+                "The answer names a business or product metric measured online."),
+    "data-pipeline": ("The answer says where the training labels come from.",
+                      "The answer names the main input features of the model."),
+    "model-choice": ("The answer starts with a simple baseline model.",
+                     "The answer names a stronger model and says why it is worth it."),
+    "training": ("The answer says how the training and validation data are split.",
+                 "The answer says how often the model is retrained or how class imbalance is handled."),
+    "serving": ("The answer says whether predictions are computed online or in batch.",
+                "The answer says how predictions meet the latency budget, for example with caching or precomputation."),
+    "monitoring": ("The answer says what is monitored after launch, such as drift or live performance.",
+                   "The answer tests a new model with an A/B test before full rollout."),
+}
+WORDINGS = ("text", "says", "facets")
+
+
+def separation(stated: list[float], absent: list[float]) -> float:
+    """AUC of P(yes) between stated and absent points (0.5: no better than chance)."""
+    return auc(np.array([True] * len(stated) + [False] * len(absent)), np.array(stated + absent, dtype=float))
+
+
+def load_entries(paths: list[Path]) -> list[dict]:
+    entries = []
+    for path in paths:
+        entries += [e for e in yaml.safe_load(path.read_text()) if e["question"].startswith("sd-")]
+    return entries
+
+
+def readings(checker, answer: str, step: str, text: str) -> dict[str, float]:
+    return {"text": checker.confirm(answer, text),
+            "says": checker.confirm(answer, SAYS[step]),
+            "facets": float(np.mean([checker.confirm(answer, f) for f in FACETS[step]]))}
+
+
+def rates(rows: list[dict], wording: str, keep: float, drop: float, gated: bool) -> dict[str, float]:
+    """Stated found (hit or partly) and absent credited (hit / partly) at the check's thresholds;
+    gated: only points the embedding stage credited are read, the rest stay missed."""
+    def status(r: dict) -> str:
+        if gated and r["embedding"] == "miss":
+            return "miss"
+        p = r[wording]
+        return "hit" if p >= keep else "partial" if p >= drop else "miss"
+    out = {}
+    for label in ("stated", "partial", "absent"):
+        group = [status(r) for r in rows if r["label"] == label]
+        out[f"{label}_n"] = len(group)
+        out[f"{label}_hit"] = round(100 * sum(s == "hit" for s in group) / max(len(group), 1), 1)
+        out[f"{label}_credited"] = round(100 * sum(s != "miss" for s in group) / max(len(group), 1), 1)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--set", choices=sorted(SETS), default="dev")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    services = Services(load_settings(point_check="on"))
+    checker = services.point_checker
+    template = {p.id for p in services.bank.get("sd-recommender").rubric.points if p.template}
+    rows, start = [], time.perf_counter()
+    for n, entry in enumerate(load_entries(SETS[args.set]), 1):
+        question = services.bank.get(entry["question"])
+        score = grade_text(services.scorer, question, entry["answer"])
+        by_id = {p.point_id: p for p in score.points}
+        for point in question.rubric.points:
+            if point.id not in template:
+                continue
+            rows.append({"question": entry["question"], "kind": entry["kind"], "step": point.id,
+                         "label": entry["labels"][point.id], "embedding": by_id[point.id].status.value,
+                         **{k: round(v, 4) for k, v in readings(checker, entry["answer"], point.id, point.text).items()}})
+        print(f"{n:3d} {entry['question']:32s} {entry['kind']:14s} {time.perf_counter() - start:6.0f} s", flush=True)
+    keep, drop = checker.keep, checker.drop
+    report = {"set": args.set, "answers": n, "rows": rows, "designs": {}}
+    print(f"\n{len(rows)} framework points; thresholds keep {keep} / drop {drop}")
+    print("wording  AUC    | check alone: stated found (hit), absent credited (hit) | behind embeddings: same")
+    for wording in WORDINGS:
+        stated = [r[wording] for r in rows if r["label"] == "stated"]
+        absent = [r[wording] for r in rows if r["label"] == "absent"]
+        alone, gated = rates(rows, wording, keep, drop, False), rates(rows, wording, keep, drop, True)
+        report["designs"][wording] = {"auc": round(separation(stated, absent), 3), "alone": alone, "gated": gated}
+        print(f"{wording:8s} {separation(stated, absent):.3f}  | {alone['stated_credited']:5.1f}% ({alone['stated_hit']:5.1f}%), "
+              f"{alone['absent_credited']:5.1f}% ({alone['absent_hit']:5.1f}%) | {gated['stated_credited']:5.1f}% "
+              f"({gated['stated_hit']:5.1f}%), {gated['absent_credited']:5.1f}% ({gated['absent_hit']:5.1f}%)")
+    by_step = {}
+    for step in sorted(template):
+        sub = [r for r in rows if r["step"] == step]
+        by_step[step] = {w: {"auc": round(separation([r[w] for r in sub if r["label"] == "stated"],
+                                                      [r[w] for r in sub if r["label"] == "absent"]), 3)}
+                         for w in WORDINGS}
+        embed = sum(r["embedding"] != "miss" for r in sub if r["label"] == "stated")
+        print(f"  {step:22s} stated {sum(r['label'] == 'stated' for r in sub):2d} (embedding credits {embed:2d}), "
+              f"absent {sum(r['label'] == 'absent' for r in sub):2d}; AUC "
+              + ", ".join(f"{w} {by_step[step][w]['auc']:.2f}" for w in WORDINGS))
+    report["steps"] = by_step
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
