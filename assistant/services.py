@@ -51,12 +51,12 @@ class Services:
         from assistant.critique.critic import point_check_wanted
 
         s = self.settings
-        # With the point check, template steps are shortlisted on meaning alone (Thresholds).
-        template_weight = 0.0 if point_check_wanted(s) else None
         return CoverageScorer(
             self.embedder,
             Thresholds(hit=s.hit_threshold, partial=s.partial_threshold, misconception=s.misconception_threshold,
-                       keyword_weight=s.keyword_weight, template_keyword_weight=template_weight),
+                       keyword_weight=s.keyword_weight,
+                       # The check re-reads what the shortlist credits (Thresholds.template_steps_on_meaning).
+                       template_steps_on_meaning=point_check_wanted(s)),
             judge=self.judge,
         )
 

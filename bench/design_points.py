@@ -35,8 +35,8 @@ import numpy as np  # noqa: E402
 from semeval_check import auc  # noqa: E402
 
 from assistant.config import load_settings  # noqa: E402
-from assistant.domain import PointStatus  # noqa: E402
-from assistant.scoring.answer import grade_text  # noqa: E402
+from assistant.scoring.keywords import keyword_fraction  # noqa: E402
+from assistant.scoring.spans import sentences_from_text, with_neighbour_pairs  # noqa: E402
 from assistant.services import Services  # noqa: E402
 
 SETS = {"dev": sorted((REPO / "bench/data/design_dev").glob("*.yaml")) + [REPO / "bench/data/judge_dev/ml_system_design.yaml"],
@@ -91,11 +91,17 @@ def readings(checker, answer: str, step: str, text: str) -> dict[str, float]:
             "facets": float(np.mean([checker.confirm(answer, f) for f in FACETS[step]]))}
 
 
-def rates(rows: list[dict], wording: str, keep: float, drop: float, gated: bool) -> dict[str, float]:
-    """Stated found (hit or partly) and absent credited (hit / partly) at the check's thresholds;
-    gated: only points the embedding stage credited are read, the rest stay missed."""
+# The embedding stage's value for a step: cosine blended with keywords (the stage without the
+# check), cosine alone, or the higher of the two (with the check: Thresholds.template_steps_on_meaning).
+GATES = ("keywords", "meaning", "either")
+
+
+def rates(rows: list[dict], wording: str, keep: float, drop: float, gate: str | None, partial: float) -> dict[str, float]:
+    """Stated found (hit or partly) and absent credited (hit / partly) at the check's thresholds.
+    gate None: every step is read; otherwise only steps whose embedding value (by that gate)
+    reaches the partial threshold are, the rest stay missed."""
     def status(r: dict) -> str:
-        if gated and r["embedding"] == "miss":
+        if gate is not None and r[gate] < partial:
             return "miss"
         p = r[wording]
         return "hit" if p >= keep else "partial" if p >= drop else "miss"
@@ -108,51 +114,79 @@ def rates(rows: list[dict], wording: str, keep: float, drop: float, gated: bool)
     return out
 
 
+def embedding_values(scorer, point, spans, span_vectors) -> dict[str, float]:
+    """The best span's value for a step by each of GATES."""
+    w = scorer.thresholds.keyword_weight
+    sims = scorer.span_similarities(point.variants, span_vectors)
+    blended = (1 - w) * sims + w * np.array([keyword_fraction(point.keywords, s.text) for s in spans])
+    return {"keywords": round(float(blended.max()), 4), "meaning": round(float(sims.max()), 4),
+            "either": round(float(np.maximum(blended, sims).max()), 4)}
+
+
+def line(name: str, r: dict) -> str:
+    return (f"{name:22s} {r['stated_credited']:5.1f}% ({r['stated_hit']:5.1f}%)   {r['partial_credited']:5.1f}%   "
+            f"{r['absent_credited']:5.1f}% ({r['absent_hit']:4.1f}%)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--set", choices=sorted(SETS), default="dev")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--rows", type=Path, help="report the rows of an earlier --json again instead of reading the set")
     args = parser.parse_args()
     services = Services(load_settings(point_check="on"))
-    checker = services.point_checker
-    template = {p.id for p in services.bank.get("sd-recommender").rubric.points if p.template}
+    checker, scorer = services.point_checker, services.scorer
+    rows = json.loads(args.rows.read_text())["rows"] if args.rows else read_set(services, args.set)
+    report = summarise(rows, checker.keep, checker.drop, scorer.thresholds.hit, scorer.thresholds.partial)
+    if args.json:
+        args.json.write_text(json.dumps({"set": args.set, "rows": rows, **report}, indent=1))
+
+
+def read_set(services: Services, name: str) -> list[dict]:
+    checker, scorer = services.point_checker, services.scorer
     rows, start = [], time.perf_counter()
-    for n, entry in enumerate(load_entries(SETS[args.set]), 1):
+    for n, entry in enumerate(load_entries(SETS[name]), 1):
         question = services.bank.get(entry["question"])
-        score = grade_text(services.scorer, question, entry["answer"])
-        by_id = {p.point_id: p for p in score.points}
+        spans = with_neighbour_pairs(sentences_from_text(entry["answer"]))
+        span_vectors = scorer.embedder.encode([s.text for s in spans])
         for point in question.rubric.points:
-            if point.id not in template:
+            if point.template is None:
                 continue
             rows.append({"question": entry["question"], "kind": entry["kind"], "step": point.id,
-                         "label": entry["labels"][point.id], "embedding": by_id[point.id].status.value,
+                         "label": entry["labels"][point.id], **embedding_values(scorer, point, spans, span_vectors),
                          **{k: round(v, 4) for k, v in readings(checker, entry["answer"], point.id, point.text).items()}})
         print(f"{n:3d} {entry['question']:32s} {entry['kind']:14s} {time.perf_counter() - start:6.0f} s", flush=True)
-    keep, drop = checker.keep, checker.drop
-    report = {"set": args.set, "answers": n, "rows": rows, "designs": {}}
-    print(f"\n{len(rows)} framework points; thresholds keep {keep} / drop {drop}")
-    print("wording  AUC    | check alone: stated found (hit), absent credited (hit) | behind embeddings: same")
+    return rows
+
+
+def summarise(rows: list[dict], keep: float, drop: float, hit: float, partial: float) -> dict:
+    report: dict = {"designs": {}}
+    print(f"\n{len(rows)} framework points; check thresholds keep {keep} / drop {drop}; embedding partial {partial}")
+    print("wording / gate         stated found (hit)  partial credited  absent credited (hit)")
     for wording in WORDINGS:
         stated = [r[wording] for r in rows if r["label"] == "stated"]
         absent = [r[wording] for r in rows if r["label"] == "absent"]
-        alone, gated = rates(rows, wording, keep, drop, False), rates(rows, wording, keep, drop, True)
-        report["designs"][wording] = {"auc": round(separation(stated, absent), 3), "alone": alone, "gated": gated}
-        print(f"{wording:8s} {separation(stated, absent):.3f}  | {alone['stated_credited']:5.1f}% ({alone['stated_hit']:5.1f}%), "
-              f"{alone['absent_credited']:5.1f}% ({alone['absent_hit']:5.1f}%) | {gated['stated_credited']:5.1f}% "
-              f"({gated['stated_hit']:5.1f}%), {gated['absent_credited']:5.1f}% ({gated['absent_hit']:5.1f}%)")
-    by_step = {}
-    for step in sorted(template):
+        design = report["designs"][wording] = {"auc": round(separation(stated, absent), 3)}
+        print(f"{wording}: AUC {design['auc']:.3f}")
+        for gate in (None, *GATES):
+            design[gate or "none"] = rates(rows, wording, keep, drop, gate, partial)
+            print("  " + line(f"gate {gate or 'none'}", design[gate or "none"]))
+    for gate in GATES:  # the embedding stage alone (no check): hit and partial thresholds on the gate's value
+        found = {lab: [r[gate] for r in rows if r["label"] == lab] for lab in ("stated", "partial", "absent")}
+        alone = {f"{lab}_{k}": round(100 * float(np.mean([v >= t for v in vals])), 1)
+                 for lab, vals in found.items() for k, t in (("credited", partial), ("hit", hit))}
+        report[f"embedding_alone_{gate}"] = alone
+        print("  " + line(f"no check, {gate}", alone))
+    report["steps"] = {}
+    for step in sorted({r["step"] for r in rows}):
         sub = [r for r in rows if r["step"] == step]
-        by_step[step] = {w: {"auc": round(separation([r[w] for r in sub if r["label"] == "stated"],
-                                                      [r[w] for r in sub if r["label"] == "absent"]), 3)}
-                         for w in WORDINGS}
-        embed = sum(r["embedding"] != "miss" for r in sub if r["label"] == "stated")
-        print(f"  {step:22s} stated {sum(r['label'] == 'stated' for r in sub):2d} (embedding credits {embed:2d}), "
-              f"absent {sum(r['label'] == 'absent' for r in sub):2d}; AUC "
-              + ", ".join(f"{w} {by_step[step][w]['auc']:.2f}" for w in WORDINGS))
-    report["steps"] = by_step
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=1))
+        report["steps"][step] = {w: round(separation([r[w] for r in sub if r["label"] == "stated"],
+                                                     [r[w] for r in sub if r["label"] == "absent"]), 3) for w in WORDINGS}
+        shortlisted = {g: sum(r[g] >= partial for r in sub if r["label"] == "stated") for g in GATES}
+        print(f"  {step:22s} stated {sum(r['label'] == 'stated' for r in sub):2d} (shortlisted: "
+              + ", ".join(f"{g} {shortlisted[g]:2d}" for g in GATES) + f"), absent {sum(r['label'] == 'absent' for r in sub):2d}; AUC "
+              + ", ".join(f"{w} {v:.2f}" for w, v in report["steps"][step].items()))
+    return report
 
 
 if __name__ == "__main__":

@@ -83,6 +83,7 @@ def test_keywords_count_only_in_the_matched_span() -> None:
 
 def test_template_steps_are_matched_on_meaning_alone_when_the_point_check_follows() -> None:
     # A shared design step's generic keywords are not said; its own question's point keeps the blend.
+    # A step whose keywords are said keeps the blend too: keywords may lift a step, never hold it back.
     step = RubricPoint("metrics", "we pick offline metrics and online metrics", 1.0, ("evaluation", "guardrail"), (),
                        template="ml-system-design")
     own = RubricPoint("own", "we pick offline metrics and online metrics", 1.0, ("evaluation", "guardrail"), ())
@@ -90,20 +91,24 @@ def test_template_steps_are_matched_on_meaning_alone_when_the_point_check_follow
     answer = sentences_from_text("We pick offline metrics and online metrics.")
     blended = CoverageScorer(BagOfWordsEmbedder(), Thresholds(hit=0.9, partial=0.6, keyword_weight=0.5))
     checked = CoverageScorer(BagOfWordsEmbedder(), Thresholds(hit=0.9, partial=0.6, keyword_weight=0.5,
-                                                              template_keyword_weight=0.0))
+                                                              template_steps_on_meaning=True))
     assert [p.status for p in blended.score(rubric, answer).points] == [PointStatus.MISS, PointStatus.MISS]
     assert [p.status for p in checked.score(rubric, answer).points] == [PointStatus.HIT, PointStatus.MISS]
+    with_keywords = sentences_from_text("We pick evaluation and guardrail metrics.")
+    lifted = checked.score(rubric, with_keywords).points
+    assert lifted[0].similarity == lifted[1].similarity > blended.embedder.encode(
+        [step.text, with_keywords[0].text]).prod(axis=0).sum()
 
 
-def test_services_drop_template_keywords_only_when_the_point_check_is_wanted() -> None:
+def test_services_match_template_steps_on_meaning_only_when_the_point_check_is_wanted() -> None:
     from assistant.config import load_settings
     from assistant.services import Services
 
-    def template_weight(**overrides) -> float | None:
-        return Services(load_settings(**overrides)).scorer.thresholds.template_keyword_weight
+    def on_meaning(**overrides) -> bool:
+        return Services(load_settings(**overrides)).scorer.thresholds.template_steps_on_meaning
 
-    assert template_weight(point_check="on") == 0.0
-    assert template_weight(point_check="off") is None
+    assert on_meaning(point_check="on") is True
+    assert on_meaning(point_check="off") is False
 
 
 def test_evidence_spans_keep_audio_times() -> None:

@@ -145,8 +145,7 @@ def cross_scores(scorer, questions: list[Question], answers: list[str]) -> np.nd
         total = sum(p.weight for p in points) or 1.0
         for point in points:
             sims = (scorer.embedder.encode(list(point.variants)) @ spans.vectors.T).max(axis=0)
-            w = t.keyword_weight_for(point)
-            blended = (1 - w) * sims + w * spans.keyword_fraction(point.keywords)
+            blended = t.blend(point, sims, spans.keyword_fraction(point.keywords))
             best = np.maximum.reduceat(blended, safe_starts)
             best[empty] = 0.0
             credit = np.where(best >= t.hit, CREDIT[PointStatus.HIT], np.where(best >= t.partial, CREDIT[PointStatus.PARTIAL], 0.0))

@@ -35,14 +35,15 @@ class Thresholds:
     # and still catches claims worded close to the bank's (embeddings can't do much better).
     misconception: float = 0.80
     keyword_weight: float = 0.3
-    # Keyword weight for the points a rubric takes from a template (the system-design steps),
-    # when the point check (verify.py) re-reads every credited point; None: keyword_weight.
-    # Shared steps carry generic keywords ("training data", "logged", "sources") that a
-    # product-specific answer rarely says, so the blend kept 34 of 127 stated steps of
-    # bench/data/design_dev/ from ever being read (bench/design_points.py); the check, not the
-    # keywords, then tells a stated step from an absent one. Without the check the blend stays:
-    # matched on meaning alone, absent steps would be credited 22% of the time instead of 14%.
-    template_keyword_weight: float | None = None
+    # With the point check (verify.py) re-reading every credited point, the points a rubric takes
+    # from a template (the system-design steps) are shortlisted on meaning alone when their
+    # keywords would only lower them. Shared steps carry generic keywords ("training data",
+    # "logged", "sources") that a product-specific answer rarely says: the blend kept 41% of the
+    # stated steps of bench/data/design_dev/ from ever being read (the check, not the keywords,
+    # tells a stated step from an absent one there), while a specific one ("baseline") still
+    # helps. Without the check the blend stays: absent steps would be credited more often.
+    # bench/design_points.py has the figures.
+    template_steps_on_meaning: bool = False
     # A misconception must match its span better than any rubric point does by this margin:
     # embeddings barely see negation, so "more data reduces variance" (right) sits close to
     # "more data reduces bias" (wrong).
@@ -57,10 +58,13 @@ class Thresholds:
     judge_partial: float = 0.5
     judge_misconception: float = 0.6
 
-    def keyword_weight_for(self, point: RubricPoint) -> float:
-        if point.template is not None and self.template_keyword_weight is not None:
-            return self.template_keyword_weight
-        return self.keyword_weight
+    def blend(self, point: RubricPoint, cosine: np.ndarray, keyword_share: np.ndarray) -> np.ndarray:
+        """Per span, the embedding stage's value for a point: cosine blended with the share of the
+        point's keywords in that span (or cosine alone for a template step, when that is higher)."""
+        blended = (1 - self.keyword_weight) * cosine + self.keyword_weight * keyword_share
+        if self.template_steps_on_meaning and point.template is not None:
+            return np.maximum(blended, cosine)
+        return blended
 
 
 # Embeddings barely see negation: "it is a myth that more data reduces bias" sits right next
@@ -128,11 +132,9 @@ class CoverageScorer:
 
     def _embed_point(self, point: RubricPoint, spans: list[Span], span_vectors: np.ndarray) -> PointResult:
         t = self.thresholds
-        w = t.keyword_weight_for(point)
         sims = self.span_similarities(point.variants, span_vectors)
         # Keywords count only in the span that matched, not anywhere in the answer.
-        blended = np.array([(1 - w) * c + w * keyword_fraction(point.keywords, s.text)
-                            for c, s in zip(sims, spans)])
+        blended = t.blend(point, sims, np.array([keyword_fraction(point.keywords, s.text) for s in spans]))
         index = int(np.argmax(blended))
         value = float(blended[index])
         return self._result(point, self._status(value, t.hit, t.partial), value, spans[index])
