@@ -27,6 +27,7 @@ Measured 2026-12-06 on 2 cores (share of points; false-credit set: 135 answers, 
 | embedding + point check (1.5B re-reads credited points; instruction after the claim, drop 0.35) | 2.7% / 9.7% | 84.3% (58.1%) | 0.8% / 2.8% | 71.6% (50.2%) | 1 / 0 |
 | point check, instruction first, drop 0.35 (2026-12-07) | 2.3% / 5.7% | 77.8% (52.0%) | 0.2% / 2.2% | 65.0% (41.2%) | 1 / 0 |
 | point check, instruction first, drop 0.30 (default since 2026-12-07) | 2.3% / 9.2% | 82.3% (52.0%) | 0.2% / 2.6% | 70.3% (41.2%) | 1 / 0 |
+| same, design steps shortlisted on meaning when keywords would lower them (2026-12-07 night) | 2.3% / 9.2% | 83.8% (52.5%) | 0.2% / 2.6% | 74.0% (42.6%) | 1 / 0 |
 
 By kind (false-credit set, absent credited hit / partial, embedding -> point check): swapped
 43.1%/8.6% -> 6.9%/22.4%; negation 25.2%/7.8% -> 4.3%/13.0%; misconception 17.1%/5.3% ->
