@@ -53,6 +53,33 @@ def test_a_stated_point_is_confirmed_far_above_the_points_only_talked_around(che
     assert checked.overall <= embedded.overall  # credit is only ever withdrawn
 
 
+# A design answer's data step in its own words: none of the step's keywords ("training data",
+# "logged", "sources").
+DATA_STEP = ("For training I'd use every card transaction we've stored over the last year. The labels come from "
+             "chargebacks and from the analysts' review decisions, and the features are the amount, the merchant, the "
+             "card's recent velocity and the device it came from.")
+
+
+def test_a_design_step_stated_without_its_keywords_is_read_and_confirmed(checked_services) -> None:
+    from dataclasses import replace
+
+    from assistant.scoring.coverage import CoverageScorer
+
+    question = checked_services.bank.get("sd-fraud-detection")
+    blend_only = CoverageScorer(checked_services.embedder,
+                                replace(checked_services.scorer.thresholds, template_steps_on_meaning=False))
+    before = {p.point_id: p for p in grade_text(blend_only, question, DATA_STEP).points}
+    # Measured 0.435 with the keyword blend (never read by the check) and 0.621 on meaning.
+    assert before["data-pipeline"].status is PointStatus.MISS
+    embedded = grade_text(checked_services.scorer, question, DATA_STEP)
+    checked = {p.point_id: p for p in check_points(checked_services, embedded, DATA_STEP).points}
+    step = checked["data-pipeline"]
+    # Measured P(yes) 0.61 against keep 0.50; other steps the answer does not take stay missed.
+    assert step.status is PointStatus.HIT and step.confirmed >= checked_services.point_checker.keep + 0.05
+    assert step.evidence is not None and "labels come from" in step.evidence.text
+    assert all(checked[s].status is PointStatus.MISS for s in ("metrics", "serving", "monitoring"))
+
+
 def test_a_critique_between_two_checks_leaves_the_second_unchanged(checked_services) -> None:
     """The critique and the check keep their prompt prefixes apart (critique/llama_prefix.py)."""
     llm = checked_services.critic.llm
