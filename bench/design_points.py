@@ -1,6 +1,7 @@
 """How the point check reads the seven shared system-design points, by claim wording.
 
-    .venv/bin/python bench/design_points.py [--set dev|false_credit] [--json out.json]
+    .venv/bin/python bench/design_points.py [--set dev|false_credit] [--wordings text,not_no,...]
+        [--json out.json] [--rows earlier.json]
 
 The framework points ("Defines offline evaluation metrics such as ... and online business metrics
 ...") describe what a candidate does, and the 1.5B reads "entails" as "states the same facts": it
@@ -15,8 +16,9 @@ the prompts and point texts) and the design answers of bench/data/judge_dev/: fo
 evaluation-only set (bench/data/false_credit/ml_system_design.yaml), for the report.
 
 Measured 2026-12-07 on 2 cores, dev set (51 answers, 357 steps: 127 stated, 45 partial, 185
-absent; check keep 0.50 / drop 0.30; bench/results/design_points_dev.json), stated found (as hit)
-/ partial credited / absent credited (as hit):
+absent; check keep 0.50 / drop 0.30; bench/results/design_points_dev.json holds text and not_no,
+design_points_dev_variants.json variants; the says and facets rows come from the first run, whose
+raw file the next run replaced), stated found (as hit) / partial credited / absent credited (as hit):
 
 | wording, shortlist | AUC | stated | partial | absent |
 |---|---|---|---|---|
@@ -34,7 +36,8 @@ own per step: "metrics" reads 0.29 (median) when stated and at most 0.19 when ab
 and up to 0.51. One pair of thresholds fits neither; re-worded claims ("says", "facets"), the
 "partly" mass (not_no), the paraphrases read as claims (three readings a step;
 bench/results/design_points_dev_variants.json) and, in a one-off script, a content-free reading
-subtracted in log-odds (AUC 0.876-0.895) did not help. The shortlist was the larger loss: the keyword blend never let 41% of the stated steps be read.
+subtracted in log-odds (AUC 0.876-0.895) did not help. The shortlist was the larger loss: the
+keyword blend never let 41% of the stated steps be read.
 Without the check the blend stays (embeddings alone credit absent steps 14.1% with it, 25.9%
 with the higher of the two).
 
