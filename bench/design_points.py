@@ -54,6 +54,8 @@ import json
 import os
 import sys
 import time
+from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -64,6 +66,8 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 import numpy as np  # noqa: E402
+from judge_quality import CANON  # noqa: E402
+from judge_quality import rates as confusion_rates  # noqa: E402
 from semeval_check import auc  # noqa: E402
 
 from assistant.config import load_settings  # noqa: E402
@@ -147,36 +151,37 @@ def readings(checker, answer: str, step: str, point, wordings: tuple[str, ...]) 
 GATES = ("keywords", "meaning", "either")
 
 
-def rates(rows: list[dict], wording: str, keep: float, drop: float, gate: str | None, partial: float) -> dict[str, float]:
-    """Stated found (hit or partly) and absent credited (hit / partly) at the check's thresholds.
-    gate None: every step is read; otherwise only steps whose embedding value (by that gate)
-    reaches the partial threshold are, the rest stay missed."""
+def rates(rows: list[dict], wording: str, keep: float, drop: float, gate: str | None, partial: float) -> dict:
+    """judge_quality.rates at the check's thresholds. gate None: every step is read; otherwise only
+    steps whose embedding value (by that gate) reaches the partial threshold are, the rest stay missed."""
     def status(r: dict) -> str:
         if gate is not None and r[gate] < partial:
             return "miss"
         p = r[wording]
         return "hit" if p >= keep else "partial" if p >= drop else "miss"
-    out = {}
-    for label in ("stated", "partial", "absent"):
-        group = [status(r) for r in rows if r["label"] == label]
-        out[f"{label}_n"] = len(group)
-        out[f"{label}_hit"] = round(100 * sum(s == "hit" for s in group) / max(len(group), 1), 1)
-        out[f"{label}_credited"] = round(100 * sum(s != "miss" for s in group) / max(len(group), 1), 1)
-    return out
+    return confusion_rates(Counter((CANON[r["label"]], status(r)) for r in rows))
+
+
+def embedding_alone(rows: list[dict], gate: str, hit: float, partial: float) -> dict:
+    """judge_quality.rates of the embedding stage without the check: its thresholds on the gate's value."""
+    return confusion_rates(Counter((CANON[r["label"]], "hit" if r[gate] >= hit else "partial" if r[gate] >= partial
+                                    else "miss") for r in rows))
 
 
 def embedding_values(scorer, point, spans, span_vectors) -> dict[str, float]:
-    """The best span's value for a step by each of GATES."""
-    w = scorer.thresholds.keyword_weight
+    """The best span's value for a step by each of GATES (Thresholds.blend with and without the
+    template rule; cosine alone)."""
     sims = scorer.span_similarities(point.variants, span_vectors)
-    blended = (1 - w) * sims + w * np.array([keyword_fraction(point.keywords, s.text) for s in spans])
-    return {"keywords": round(float(blended.max()), 4), "meaning": round(float(sims.max()), 4),
-            "either": round(float(np.maximum(blended, sims).max()), 4)}
+    keyword_share = np.array([keyword_fraction(point.keywords, s.text) for s in spans])
+    value = {on: float(replace(scorer.thresholds, template_steps_on_meaning=on).blend(point, sims, keyword_share).max())
+             for on in (False, True)}
+    return {"keywords": round(value[False], 4), "meaning": round(float(sims.max()), 4), "either": round(value[True], 4)}
 
 
 def line(name: str, r: dict) -> str:
-    return (f"{name:22s} {r['stated_credited']:5.1f}% ({r['stated_hit']:5.1f}%)   {r['partial_credited']:5.1f}%   "
-            f"{r['absent_credited']:5.1f}% ({r['absent_hit']:4.1f}%)")
+    absent = r["absent_credited_hit"] + r["absent_credited_partial"]
+    return (f"{name:22s} {100 * r['stated_found']:5.1f}% ({100 * r['stated_hit']:5.1f}%)   {100 * r['partial_found']:5.1f}%   "
+            f"{100 * absent:5.1f}% ({100 * r['absent_credited_hit']:4.1f}%)")
 
 
 def main() -> None:
@@ -225,12 +230,9 @@ def summarise(rows: list[dict], wordings: tuple[str, ...], keep: float, drop: fl
         for gate in (None, *GATES):
             design[gate or "none"] = rates(rows, wording, keep, drop, gate, partial)
             print("  " + line(f"gate {gate or 'none'}", design[gate or "none"]))
-    for gate in GATES:  # the embedding stage alone (no check): hit and partial thresholds on the gate's value
-        found = {lab: [r[gate] for r in rows if r["label"] == lab] for lab in ("stated", "partial", "absent")}
-        alone = {f"{lab}_{k}": round(100 * float(np.mean([v >= t for v in vals])), 1)
-                 for lab, vals in found.items() for k, t in (("credited", partial), ("hit", hit))}
-        report[f"embedding_alone_{gate}"] = alone
-        print("  " + line(f"no check, {gate}", alone))
+    for gate in GATES:
+        report[f"embedding_alone_{gate}"] = embedding_alone(rows, gate, hit, partial)
+        print("  " + line(f"no check, {gate}", report[f"embedding_alone_{gate}"]))
     report["steps"] = {}
     for step in sorted({r["step"] for r in rows}):
         sub = [r for r in rows if r["step"] == step]
