@@ -139,3 +139,25 @@ def test_a_rare_form_of_a_common_word_is_not_taken_for_an_unknown_term() -> None
     # "caches" and "model's" are rare as written; "cache" and "model" are common words.
     assert unsupported("Say that each layer caches the keys and values of the model's past tokens.", source) is None
     assert "Kingma" in (unsupported("Say that the KV cache was introduced by Kingma.", source) or "")
+
+
+def test_a_sentence_in_words_of_its_own_is_dropped_and_a_bank_worded_one_kept() -> None:
+    kv_cache = load_bank(REPO / "question_bank", REPO / "rubrics").questions["llm-kv-cache"]
+    source = FactSource.for_question(kv_cache, "I cache the keys and values so nothing is recomputed.")
+    # What the 1.5B wrote (bench/results/critique_hand_labels_example_off_topic.md, #8): every rare
+    # term is the bank's, but the claim reverses it (the cache is exact because of the causal mask).
+    why = unsupported("It is essential for maintaining the causal structure of the model and avoiding "
+                      "redundant computations.", source)
+    assert why is not None and "“essential”" in why and "“structure”" in why
+    # Advice in the bank's words, and a word or two of the model's own, are kept.
+    assert unsupported("Next time, explain why caching is exact with causal masking.", source) is None
+    assert unsupported("Then mention that the cache grows linearly with sequence length and batch size.", source) is None
+    # The candidate's own words may be named.
+    assert source.new_words("You said nothing is recomputed.") == []
+
+
+def test_an_acronyms_plural_is_the_acronym() -> None:
+    gmm = load_bank(REPO / "question_bank", REPO / "rubrics").questions["ul-gmm-vs-kmeans"]
+    # Dropped for "GMMs" before (bench/results/critique_hand_labels_example_off_topic_21_40.md, #24).
+    sentence = "The key difference is that GMMs give soft, probabilistic assignments, while k-means gives hard assignments."
+    assert unsupported(sentence, FactSource.for_question(gmm)) is None

@@ -255,12 +255,13 @@ def test_a_line_that_copies_the_worked_example_is_stopped_and_written_again_from
     llm = SectionLLM({"COACHING:": "Add the decomposition into bias squared, variance and irreducible noise.",
                       "IMPROVE:": copied_improvement, "IMPROVE: Next time,": "open with the decomposition.",
                       "FOLLOW-UP:": copied_follow_up,
-                      "FOLLOW-UP: How": "does the irreducible noise term limit what any model can reach?"})
+                      # In the fake bank's words: the checker drops a sentence in words of its own.
+                      "FOLLOW-UP: How": "does the irreducible noise differ from bias and variance?"})
     streamed: list[str] = []
     critique = Critic(llm).critique(QUESTION, transcript_from_words([("x", 0, 1)]), SCORE, None, on_token=streamed.append)
     assert critique.source == "llm", critique.notes
     assert critique.improvement == "Next time, open with the decomposition."
-    assert critique.follow_up == "How does the irreducible noise term limit what any model can reach?"
+    assert critique.follow_up == "How does the irreducible noise differ from bias and variance?"
     # Each copy was cut off as soon as it matched the example, before the whole line was written.
     copied_words = [words for label, words in llm.calls if label in ("IMPROVE:", "FOLLOW-UP:")]
     assert len(copied_words) == 2

@@ -7,7 +7,9 @@ The critique is held to the bank instead of the model's memory:
 - every sentence the model writes is checked (`unsupported`): a technical term or number that this
   question's rubric and model answer never use is dropped, and so is a sentence that pairs two
   terms the bank keeps apart (the bank binds L2 to Gaussian and L1 to Laplace, the sentence binds
-  L1 to Gaussian).
+  L1 to Gaussian), and one that says much in words of its own (`new_words`: "the KV cache is
+  essential for maintaining the causal structure", where the bank says the cache is exact
+  *because* of the causal mask).
 
 A "term" is a rare word (Zipf frequency below 3 in general English, from `wordfreq`: jargon such
 as "regularization" or "Laplace", not "explain" or "important") or a token with a digit ("L1",
@@ -73,8 +75,18 @@ def term_words(text: str) -> list[tuple[str, str]]:
     for word in _WORD.findall(text.replace("%", " percent")):
         parts = [word] if is_term(word) else [p for p in word.split("-") if is_term(p)] if "-" in word else []
         # "decode" and "decodes" stem to "decode" and "decod": one key without the final e.
-        found += [(part, stem(part.strip(".")).removesuffix("e")[:TERM_KEY_LETTERS]) for part in parts]
+        found += [(part, stem(singular(part.strip("."))).removesuffix("e")[:TERM_KEY_LETTERS]) for part in parts]
     return found
+
+
+_ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9]+s")
+
+
+def singular(word: str) -> str:
+    """An acronym's plural as the acronym ("GMMs" -> "GMM"): too short for `stem`, and the bank
+    may use only the singular (a right sentence about GMMs was dropped, bench/results/
+    critique_hand_labels_example_off_topic_21_40.md #24)."""
+    return word[:-1] if _ACRONYM_PLURAL.fullmatch(word) else word
 
 
 def terms(text: str) -> list[str]:
@@ -106,6 +118,27 @@ def clauses(sentence: str) -> list[str]:
     return [c for c in _CLAUSE.split(sentence) if c and c.strip()]
 
 
+# Words that carry grammar or advice ("spend one sentence on ..."), not a claim about the topic.
+PLAIN_WORDS = frozenset("""
+about above across after again against also although among another anything around because been before being
+below between both cannot could does doing done down during each either else enough even ever every first from
+further have having here into itself just less like made make many might more most much must need needs neither
+next none nothing often once only other others over same should since some something still such than that their
+them then there these they thing things this those though through thus time times together under unless until upon
+very well were what whatever when where whether which while whom whose will with within without would your yours
+yourself answer answers candidate question questions explain explaining explained describe describing mention
+mentioning say saying said add adding focus focusing spend sentence sentences talk cover covering point points
+remember sure start finally instead whereas however important importance key example examples good better best way
+ways clear clearly simply model models
+""".split())
+NEW_WORDS_LIMIT = 3  # a sentence with this many words of its own states something the bank does not
+
+
+def word_key(word: str) -> str:
+    """What spellings of a word share ("decomposes", "decomposition"), as term keys do."""
+    return stem(singular(word)).removesuffix("e")[:TERM_KEY_LETTERS]
+
+
 @dataclass(frozen=True)
 class FactSource:
     """The bank text a critique of one question may draw on, indexed by term."""
@@ -114,6 +147,7 @@ class FactSource:
     clause_terms: tuple[frozenset[str], ...]  # terms of each clause of the bank text
     sentence_clauses: tuple[tuple[frozenset[str], ...], ...]  # per bank sentence, its clauses' terms
     wording: str = ""  # all of that text, lower case, words separated by single spaces
+    word_keys: frozenset[str] = frozenset()  # keys (`word_key`) of every word of that text
 
     @classmethod
     def for_question(cls, question: Question, transcript: str = "") -> FactSource:
@@ -129,11 +163,21 @@ class FactSource:
         texts = [*factual, question.prompt, *question.follow_ups, transcript]
         vocabulary = {t for text in texts for t in terms(text)}
         wording = " ".join(normal(text) for text in texts)
-        return cls(frozenset(vocabulary), tuple(c for s in per_sentence for c in s), tuple(per_sentence), wording)
+        return cls(frozenset(vocabulary), tuple(c for s in per_sentence for c in s), tuple(per_sentence), wording,
+                   frozenset(word_key(w) for text in texts for w in _WORD.findall(text)))
 
     def unknown_terms(self, sentence: str) -> list[str]:
         """The sentence's terms (as written) that the bank text never uses."""
         return list(dict.fromkeys(word for word, key in term_words(sentence) if key not in self.vocabulary))
+
+    def new_words(self, sentence: str) -> list[str]:
+        """The sentence's content words (four letters or more, not grammar or advice) that the bank
+        text, the question and the candidate never use in any spelling: what the model says in words
+        of its own. One or two are wording ("benefit", "choose"); three or more are a claim of its own."""
+        found = [w for w in _WORD.findall(sentence)
+                 if len(w) >= 4 and w.lower() not in PLAIN_WORDS and stem(w) not in PLAIN_WORDS
+                 and word_key(w) not in self.word_keys]
+        return list(dict.fromkeys(found))
 
     def crossed_pair(self, sentence: str) -> tuple[str, str] | None:
         """Two terms the sentence binds in one clause that the bank never says together, and
@@ -167,6 +211,9 @@ def unsupported(sentence: str, source: FactSource) -> str | None:
     if crossed:
         written = dict((key, word) for word, key in term_words(sentence))
         return f"it pairs “{written[crossed[0]]}” with “{written[crossed[1]]}”, which the model answer does not"
+    own = source.new_words(sentence)
+    if len(own) >= NEW_WORDS_LIMIT:
+        return "it says " + ", ".join(f"“{w}”" for w in own) + ": words this question's rubric and model answer never use"
     return None
 
 
