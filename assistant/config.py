@@ -161,6 +161,10 @@ class Settings(BaseSettings):
     point_check_drop: float = Field(default=0.30, ge=0.0, le=1.0)
     """Below this probability the credit is withdrawn; between drop and keep it counts as partly."""
 
+    point_check_unsure_floor: float = Field(default=0.60, ge=0.0, le=1.0)
+    """An unsure reading (between drop and keep) counts as partly only when the embedding
+    similarity of the point's span is at least this; below it the credit is withdrawn."""
+
     llm_base_url: str | None = None
     """OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1 (Ollama)."""
 

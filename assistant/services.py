@@ -77,7 +77,8 @@ class Services:
             return None
         from assistant.scoring.verify import PointChecker
 
-        return PointChecker(model, keep=self.settings.point_check_keep, drop=self.settings.point_check_drop)
+        return PointChecker(model, keep=self.settings.point_check_keep, drop=self.settings.point_check_drop,
+                            unsure_floor=self.settings.point_check_unsure_floor)
 
     @cached_property
     def notes(self):  # -> NoteStore

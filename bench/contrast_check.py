@@ -33,6 +33,19 @@ the claim's for stated points, against 92-94% for absent ones, and the flip alon
 stated from absent nearly as well as the claim (AUC 0.79-0.84): the model reads topic, not
 polarity. max_band 0.00 is where drop 0.35 already is on this set (10.2% / 75.0%,
 point_check_prompts.py) at up to three more readings a point: no gain, not shipped.
+
+What did separate the unsure readings (0.30 <= P(yes) < 0.50, where 51 of the 52 partial credits
+for absent points come from) is the embedding similarity that credited the point: AUC 0.70 among
+them, against 0.60 for P(yes). "floor X" keeps such a point as partly only when its similarity
+is >= X, and reads nothing more (the rows carry the similarity since 2026-12-08):
+
+| rule | absent credited hit / partly | stated found (hit) |
+|---|---|---|
+| floor 0.55 | 1.6% / 10.9% | 75.0% (51.2%) |
+| floor 0.60 (shipped as verify.PointChecker's unsure_floor) | 1.6% / 6.1% | 73.8% (51.2%) |
+| floor 0.65 | 1.6% / 2.9% | 70.2% (51.2%) |
+| for comparison: drop 0.36, no floor | 1.6% / 9.6% | 72.6% (51.2%) |
+| for comparison: drop 0.38, no floor | 1.6% / 6.1% | 69.0% (51.2%) |
 """
 
 from __future__ import annotations
@@ -93,16 +106,21 @@ def read(set_name: str) -> dict:
             flipped = {kind: round(checker.confirm(row["answer"], text), 4)
                        for kind, text in flips(point.text, keywords[point.point_id]).items()}
             credited.append({"question": row["question"], "kind": row.get("kind", "?"), "point": point.point_id,
-                             "label": label, "status": point.status.value, "claim": round(claim_p, 4), "flips": flipped})
+                             "label": label, "status": point.status.value, "claim": round(claim_p, 4), "flips": flipped,
+                             "similarity": round(point.similarity, 4)})
         print(f"{len(credited)} credited points read, {time.perf_counter() - started:.0f} s", flush=True)
     return {"set": set_name, "totals": totals, "keep": checker.keep, "drop": checker.drop,
             "seconds": round(time.perf_counter() - started, 1), "rows": credited}
 
 
 def decide(row: dict, keep: float, drop: float, rule: str, margin: float) -> str:
-    """The status the check gives: the shipped thresholds, then the rule's contrast."""
+    """The status the check gives: the shipped thresholds, then the rule's contrast. "floor"
+    (no flips read) keeps an unsure reading as partly only when the embedding similarity of the
+    point is at least `margin` (what verify.PointChecker's unsure_floor does)."""
     p = row["claim"]
     status = row["status"] if p >= keep else "partial" if p >= drop else "miss"
+    if rule == "floor":
+        return "miss" if status == "partial" and p < keep and row["similarity"] < margin else status
     if rule == "shipped" or status == "miss":
         return status
     pool = row["flips"] if rule.startswith("max") else {k: v for k, v in row["flips"].items() if k == "negated"}
@@ -124,8 +142,9 @@ def report(saved: dict) -> dict:
     out: dict = {"credited": len(rows), "with_flips": int(sum(bool(r["flips"]) for r in rows)), "totals": totals,
                  "auc_claim": round(auc(stated[judged], claim[judged]), 3),
                  "auc_claim_minus_max_flip": round(auc(stated[judged], (claim - contrast)[judged]), 3), "rules": {}}
-    for rule in ("shipped", "max", "max_band", "negated", "negated_band"):
-        for margin in ((0.0,) if rule == "shipped" else (0.0, 0.05, 0.10)):
+    floors = (0.55, 0.60, 0.65) if all("similarity" in r for r in rows) else ()
+    for rule in ("shipped", "max", "max_band", "negated", "negated_band", "floor"):
+        for margin in ((0.0,) if rule == "shipped" else floors if rule == "floor" else (0.0, 0.05, 0.10)):
             kept = np.array([decide(r, keep, drop, rule, margin) for r in rows])
             out["rules"][f"{rule} {margin:.2f}"] = {
                 "absent_credited_hit": round(float(np.sum(absent & (kept == "hit"))) / totals["miss"], 3),

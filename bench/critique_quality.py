@@ -80,6 +80,12 @@ def audit(row: dict, bank) -> list[str]:
     return notes
 
 
+def unsure_floor(settings) -> dict:
+    """The point check's floor for unsure readings, where the checkout (a --before one) has it."""
+    floor = getattr(settings, "point_check_unsure_floor", None)
+    return {} if floor is None else {"unsure_floor": floor}
+
+
 def run_worker(model_path: str, limit: int, skip: int = 0) -> dict:
     import numpy as np  # noqa: F401 - loaded before the models, as in the app
 
@@ -97,8 +103,8 @@ def run_worker(model_path: str, limit: int, skip: int = 0) -> dict:
     llm = LlamaCppLLM(path, threads=services.settings.llm_threads)
     critic = Critic(llm, max_tokens=services.settings.llm_max_tokens)
     # The point check on the same model instance, as the app runs it (one model in memory).
-    checker = PointChecker(llm, keep=services.settings.point_check_keep, drop=services.settings.point_check_drop) \
-        if model_path == "bundled" and point_check_wanted(services.settings) else None
+    checker = PointChecker(llm, keep=services.settings.point_check_keep, drop=services.settings.point_check_drop,
+                           **unsure_floor(services.settings)) if model_path == "bundled" and point_check_wanted(services.settings) else None
     rows = []
     for item in pick_answers(limit, skip):
         question = services.bank.get(item.question_id)

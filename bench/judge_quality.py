@@ -28,6 +28,15 @@ Measured 2026-12-06 on 2 cores (share of points; false-credit set: 135 answers, 
 | point check, instruction first, drop 0.35 (2026-12-07) | 2.3% / 5.7% | 77.8% (52.0%) | 0.2% / 2.2% | 65.0% (41.2%) | 1 / 0 |
 | point check, instruction first, drop 0.30 (default since 2026-12-07) | 2.3% / 9.2% | 82.3% (52.0%) | 0.2% / 2.6% | 70.3% (41.2%) | 1 / 0 |
 | same, design steps shortlisted on meaning when keywords would lower them (2026-12-07 night) | 2.3% / 9.2% | 83.8% (52.5%) | 0.2% / 2.6% | 74.0% (42.6%) | 1 / 0 |
+| same, an unsure reading keeps ◐ only when its span's similarity is >= 0.60 (default since 2026-12-08) | 2.3% / 4.4% | 74.7% (52.5%) | 0.2% / 0.0% | 64.7% (42.6%) | 1 / 0 |
+
+The last row's floor was chosen on the dev set (bench/contrast_check.py's readings; verify.py
+says how) and measured here once (bench/results/judge_quality_unsure_floor.json). By kind, absent
+credited as partly: swapped 19.0% -> 15.5%, negation 13.0% -> 4.3%, misconception 6.6% -> 3.9%,
+other-points 7.9% -> 3.9%, vague 9.8% -> 4.9%, partial 4.8% -> 0.0%. Its cost is the ◐ of stated
+points: calibration paraphrased answers 52.5% -> 34.4% found (hit 20.0% both), full answers
+94.4% -> 90.6%. Model answers (every 10th question, 27): mean 90.2, 3 below 80
+(sd-near-duplicate-detection 50, sd-visual-search 53, ps-variance-of-sums 75).
 
 By kind (false-credit set, absent credited hit / partial, embedding -> point check): swapped
 43.1%/8.6% -> 6.9%/22.4%; negation 25.2%/7.8% -> 4.3%/13.0%; misconception 17.1%/5.3% ->

@@ -53,6 +53,16 @@ def test_confirmed_points_keep_credit_unsure_ones_count_as_partly_and_the_rest_l
     assert checked.checked_by == "scripted"
 
 
+def test_an_unsure_reading_keeps_half_credit_only_for_a_span_close_to_the_point() -> None:
+    from dataclasses import replace
+
+    close, loose = replace(point("a", PointStatus.HIT), similarity=0.72), replace(point("b", PointStatus.HIT), similarity=0.52)
+    model = ScriptedModel({"claim a": 0.4, "claim b": 0.4})
+    checked = PointChecker(model, keep=0.5, drop=0.3, unsure_floor=0.6).check(Score(100.0, (close, loose), ()), ANSWER)
+    assert [(p.status, p.withdrawn) for p in checked.points] == [(PointStatus.PARTIAL, True), (PointStatus.MISS, True)]
+    assert checked.points[1].evidence is None and checked.points[1].confirmed == 0.4
+
+
 def test_ungraded_scores_and_empty_answers_are_left_alone() -> None:
     from dataclasses import replace
 

@@ -65,7 +65,8 @@ def build_messages(answer: str, claim: str) -> Messages:
 
 class PointChecker:
     """Re-reads every credited point: confirmed (P(yes) >= keep) keeps its status, unsure
-    (drop <= P(yes) < keep) counts as partly covered, not confirmed (P(yes) < drop) is withdrawn.
+    (drop <= P(yes) < keep) counts as partly covered when its span is close to the point
+    (similarity >= unsure_floor), and is otherwise withdrawn like one not confirmed (P(yes) < drop).
 
     The defaults (keep 0.50, drop 0.30) were chosen on bench/data/judge_dev/ with
     Qwen2.5-Coder-1.5B. With the earlier prompt (the instruction after the claim) and drop 0.35,
@@ -82,10 +83,18 @@ class PointChecker:
     such cases at partly rather than missed. A different model needs its own thresholds.
     """
 
-    def __init__(self, model: NextTokenModel, keep: float = 0.50, drop: float = 0.30) -> None:
+    def __init__(self, model: NextTokenModel, keep: float = 0.50, drop: float = 0.30, unsure_floor: float = 0.60) -> None:
         self.model = model
         self.keep = keep
         self.drop = drop
+        # An unsure reading (drop <= P(yes) < keep) keeps half credit only when the embedding stage
+        # also found the point close (similarity >= unsure_floor): the 1.5B reads topic, so on
+        # bench/data/judge_dev/ 51 of its 52 partial credits for absent points were unsure readings,
+        # and among them the similarity told stated from absent better than P(yes) did (AUC 0.70
+        # vs 0.60). Chosen there: absent points credited as partly 16.6% -> 6.1%, stated points
+        # found 82.1% -> 73.8% (as hit unchanged); a higher drop threshold at that recall leaves
+        # 9.6% (bench/contrast_check.py reports it from bench/results/contrast_check_dev.json).
+        self.unsure_floor = unsure_floor
         self.name = model.name
 
     def confirm(self, answer: str, claim: str) -> float:
@@ -110,6 +119,6 @@ class PointChecker:
         confirmed = round(known if known is not None else self.confirm(answer, point.text), 4)
         if confirmed >= self.keep:
             return replace(point, confirmed=confirmed)
-        if confirmed >= self.drop:
+        if confirmed >= self.drop and point.similarity >= self.unsure_floor:
             return replace(point, status=PointStatus.PARTIAL, withdrawn=point.status is PointStatus.HIT, confirmed=confirmed)
         return replace(point, status=PointStatus.MISS, evidence=None, withdrawn=True, confirmed=confirmed)
