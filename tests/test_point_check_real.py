@@ -14,6 +14,7 @@ from assistant.scoring.verify import VERDICTS, build_messages
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None, reason="llama-cpp-python not installed")]
 
+
 @pytest.fixture(scope="module")
 def checked_services(real_services):
     """The default configuration: point check on with the bundled 1.5B (the GGUF assembled once)."""
@@ -22,6 +23,13 @@ def checked_services(real_services):
 
     settings = Settings(**{**real_services.settings.model_dump(), "point_check": "on"})
     return Services(settings=settings)
+
+
+def verdict(checker, confirmed: float, similarity: float) -> str | None:
+    """The status a reading gives (None: the embedding stage's status stands)."""
+    if confirmed >= checker.keep:
+        return None
+    return "partial" if confirmed >= checker.drop and similarity >= checker.unsure_floor else "miss"
 
 
 # Issue 12's example: bias as underfitting and variance as overfitting, nothing else; embeddings
@@ -134,9 +142,9 @@ def test_viva_score_on_a_spoken_answer_reports_each_rechecked_point(checked_serv
     assert score["checked_by"]
     reread = [p for p in score["points"] if p["confirmed"] is not None]
     assert reread, score  # embeddings credit something in an answer about bias and variance
-    keep, drop = checked_services.point_checker.keep, checked_services.point_checker.drop
-    for p in reread:  # each verdict follows from its probability (the transcript may vary by CPU)
-        expected = "miss" if p["confirmed"] < drop else "partial" if p["confirmed"] < keep else None
+    checker = checked_services.point_checker
+    for p in reread:  # each verdict follows from its probability and similarity (the transcript may vary by CPU)
+        expected = verdict(checker, p["confirmed"], p["similarity"])
         assert expected is None or p["status"] == expected, p
         assert p["withdrawn"] or p["status"] != "miss", p  # a credited point that ends missed was withdrawn
         assert p["status"] != "miss" or p["evidence"] is None, p  # and quotes nothing
@@ -166,10 +174,9 @@ def test_points_are_confirmed_while_the_answer_is_spoken_into_the_microphone(che
     attempt = session.finish()
     assert attempt.score.checked_by and attempt.score.graded
     assert session.live_check.points_read >= 1  # something was read before the stop
-    keep, drop = checked_services.point_checker.keep, checked_services.point_checker.drop
     for p in attempt.score.points:  # every credited point has its reading, kept or taken while speaking
         if p.confirmed is not None:
-            expected = "miss" if p.confirmed < drop else "partial" if p.confirmed < keep else None
+            expected = verdict(checked_services.point_checker, p.confirmed, p.similarity)
             assert expected is None or p.status.value == expected, p
         else:
             assert p.status is PointStatus.MISS and not p.withdrawn, p
