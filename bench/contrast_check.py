@@ -56,6 +56,7 @@ import os
 import random
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -64,7 +65,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 import numpy as np  # noqa: E402
-from judge_quality import CANON, DEV, load_rows  # noqa: E402
+from judge_quality import CANON, DEV, load_rows, rates  # noqa: E402
 from semeval_check import auc  # noqa: E402
 
 SETS = {"dev": DEV, "design_dev": Path(__file__).resolve().parent / "data" / "design_dev"}
@@ -137,6 +138,8 @@ def report(saved: dict) -> dict:
     labels = np.array([r["label"] for r in rows])
     stated, absent = labels == "hit", labels == "miss"
     judged = stated | absent
+    # The labelled points the embeddings never credited stay missed under every rule.
+    uncredited = Counter({(label, "miss"): total - int(np.sum(labels == label)) for label, total in totals.items()})
     claim = np.array([r["claim"] for r in rows])
     contrast = np.array([max(r["flips"].values(), default=0.0) for r in rows])
     out: dict = {"credited": len(rows), "with_flips": int(sum(bool(r["flips"]) for r in rows)), "totals": totals,
@@ -145,13 +148,8 @@ def report(saved: dict) -> dict:
     floors = (0.55, 0.60, 0.65) if all("similarity" in r for r in rows) else ()
     for rule in ("shipped", "max", "max_band", "negated", "negated_band", "floor"):
         for margin in ((0.0,) if rule == "shipped" else floors if rule == "floor" else (0.0, 0.05, 0.10)):
-            kept = np.array([decide(r, keep, drop, rule, margin) for r in rows])
-            out["rules"][f"{rule} {margin:.2f}"] = {
-                "absent_credited_hit": round(float(np.sum(absent & (kept == "hit"))) / totals["miss"], 3),
-                "absent_credited_partial": round(float(np.sum(absent & (kept == "partial"))) / totals["miss"], 3),
-                "stated_found": round(float(np.sum(stated & (kept != "miss"))) / totals["hit"], 3),
-                "stated_hit": round(float(np.sum(stated & (kept == "hit"))) / totals["hit"], 3),
-            }
+            confusion = Counter((r["label"], decide(r, keep, drop, rule, margin)) for r in rows)
+            out["rules"][f"{rule} {margin:.2f}"] = rates(confusion + uncredited)
     return out
 
 

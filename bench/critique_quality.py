@@ -80,21 +80,14 @@ def audit(row: dict, bank) -> list[str]:
     return notes
 
 
-def unsure_floor(settings) -> dict:
-    """The point check's floor for unsure readings, where the checkout (a --before one) has it."""
-    floor = getattr(settings, "point_check_unsure_floor", None)
-    return {} if floor is None else {"unsure_floor": floor}
-
-
 def run_worker(model_path: str, limit: int, skip: int = 0) -> dict:
     import numpy as np  # noqa: F401 - loaded before the models, as in the app
 
     from assistant.config import Settings
-    from assistant.critique.critic import Critic, point_check_wanted
+    from assistant.critique.critic import Critic
     from assistant.critique.engines import LlamaCppLLM
     from assistant.critique.models import assemble_bundled_gguf
     from assistant.scoring.answer import grade_text
-    from assistant.scoring.verify import PointChecker
     from assistant.services import Services
     from tests.fakes import transcript_from_words
 
@@ -102,9 +95,10 @@ def run_worker(model_path: str, limit: int, skip: int = 0) -> dict:
     path = Path(model_path) if model_path != "bundled" else assemble_bundled_gguf(services.settings.cache_dir)
     llm = LlamaCppLLM(path, threads=services.settings.llm_threads)
     critic = Critic(llm, max_tokens=services.settings.llm_max_tokens)
-    # The point check on the same model instance, as the app runs it (one model in memory).
-    checker = PointChecker(llm, keep=services.settings.point_check_keep, drop=services.settings.point_check_drop,
-                           **unsure_floor(services.settings)) if model_path == "bundled" and point_check_wanted(services.settings) else None
+    # The point check on the same model instance, as the app builds it (one model in memory), with
+    # the checkout's own settings and thresholds.
+    services.__dict__["critic"] = critic
+    checker = services.point_checker if model_path == "bundled" else None
     rows = []
     for item in pick_answers(limit, skip):
         question = services.bank.get(item.question_id)
