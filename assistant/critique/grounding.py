@@ -74,8 +74,7 @@ def term_words(text: str) -> list[tuple[str, str]]:
     found = []
     for word in _WORD.findall(text.replace("%", " percent")):
         parts = [word] if is_term(word) else [p for p in word.split("-") if is_term(p)] if "-" in word else []
-        # "decode" and "decodes" stem to "decode" and "decod": one key without the final e.
-        found += [(part, stem(singular(part.strip("."))).removesuffix("e")[:TERM_KEY_LETTERS]) for part in parts]
+        found += [(part, word_key(part.strip("."))) for part in parts]
     return found
 
 
@@ -135,7 +134,8 @@ NEW_WORDS_LIMIT = 3  # a sentence with this many words of its own states somethi
 
 
 def word_key(word: str) -> str:
-    """What spellings of a word share ("decomposes", "decomposition"), as term keys do."""
+    """What spellings of a word share ("decomposes", "decomposition"); a term's key. "decode" and
+    "decodes" stem to "decode" and "decod": one key without the final e."""
     return stem(singular(word)).removesuffix("e")[:TERM_KEY_LETTERS]
 
 
